@@ -1,0 +1,26 @@
+/**
+ * `moorage`: the Node-safe root entry.
+ *
+ * Imported by `moorage/containers.ts` (evaluated by the CLI in Node) and by Worker code (bundled for workerd), so
+ * it must import neither Node built-ins nor `cloudflare:workers`. The Durable Object base class lives in
+ * `moorage/do` for exactly that reason.
+ */
+export {
+  bindingName,
+  type ContainerConfig,
+  type ContainerDefinition,
+  type CustomInstanceType,
+  className,
+  DEFAULTS,
+  type DefinedContainer,
+  type DurationInput,
+  defineContainer,
+  type ImageSource,
+  imageName,
+  isDefinedContainer,
+  type NamedInstanceType,
+  namesFor,
+  poolInstanceName,
+  type ReadyCheck,
+  type ResolvedReadyCheck,
+} from "./definition/index.js";
