@@ -143,7 +143,8 @@ function resolveImage(who: string | undefined, image: unknown): ImageSource {
   const trimmed = image.replace(/\/+$/, "") || "/";
   const base = trimmed.slice(trimmed.lastIndexOf("/") + 1);
   if (base.startsWith("Dockerfile")) {
-    const dir = trimmed.slice(0, trimmed.lastIndexOf("/")) || ".";
+    const slash = trimmed.lastIndexOf("/");
+    const dir = slash < 0 ? "." : trimmed.slice(0, slash) || "/";
     return { kind: "dockerfile", dockerfile: trimmed, context: dir };
   }
   return { kind: "dockerfile", dockerfile: `${trimmed}/Dockerfile`, context: trimmed };
