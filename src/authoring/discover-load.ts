@@ -56,12 +56,13 @@ function formatLocation(loc: SourceLocation): string {
   return `${loc.file}:${loc.line}:${loc.column}`;
 }
 
-function buildFailure(file: string, errors: readonly Message[]): ModuleLoadError {
+/** esbuild reports paths relative to `absWorkingDir` (the project root). */
+function buildFailure(file: string, root: string, errors: readonly Message[]): ModuleLoadError {
   const first = errors[0];
   const where = first?.location;
-  const location = where ? { file: resolve(where.file), line: where.line, column: where.column + 1 } : undefined;
+  const location = where ? { file: resolve(root, where.file), line: where.line, column: where.column + 1 } : undefined;
   const lines = errors.map((e) => {
-    const at = e.location ? `${resolve(e.location.file)}:${e.location.line}:${e.location.column + 1}: ` : "";
+    const at = e.location ? `${resolve(root, e.location.file)}:${e.location.line}:${e.location.column + 1}: ` : "";
     return `  ${at}${e.text}`;
   });
   return new ModuleLoadError(`moorage: cannot bundle ${file}:\n${lines.join("\n")}`, location);
@@ -98,7 +99,7 @@ export async function loadAuthoringModule(file: string, root: string): Promise<L
       });
     } catch (error) {
       const errors = (error as { errors?: Message[] }).errors;
-      if (errors && errors.length > 0) throw buildFailure(file, errors);
+      if (errors && errors.length > 0) throw buildFailure(file, root, errors);
       throw error;
     }
     const js = result.outputFiles?.find((f) => f.path.endsWith(".mjs"));
