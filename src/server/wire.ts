@@ -1,0 +1,167 @@
+/**
+ * The wire encoding shared by the RPC endpoint (`moorage/server`) and the bridge client (`moorage/bridge`).
+ *
+ * JSON alone loses `Date`, `bigint`, `Uint8Array`, `undefined` and non-finite numbers, so those travel as tagged
+ * objects. Everything else is plain JSON, which keeps the endpoint callable with curl from any language.
+ *
+ * Tags (the key is always `"$moorage"`):
+ *   {"$moorage":"date","v":"2025-01-02T03:04:05.000Z"}   Date (`v` is null for an invalid Date)
+ *   {"$moorage":"bigint","v":"12345678901234567890"}     bigint, decimal string
+ *   {"$moorage":"bytes","v":"AQID"}                       Uint8Array, standard base64
+ *   {"$moorage":"undefined"}                              undefined (in objects, arrays, or as the whole value)
+ *   {"$moorage":"number","v":"NaN"}                       NaN, Infinity, -Infinity, -0
+ *   {"$moorage":"object","v":{...}}                       escape: a user object that itself has a "$moorage" key
+ *
+ * A plain object is decoded as a tag only if it has a "$moorage" key; an unknown tag is an error rather than
+ * being passed through, so a typo never silently becomes data. Pure module: no runtime-specific imports.
+ */
+
+/** The key every tagged value carries. */
+export const WIRE_TAG = "$moorage";
+
+/** A JSON value, as produced by `encode` and accepted by `decode`. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** Thrown when a value cannot be encoded (a Map, a function, a cycle) or a payload cannot be decoded. */
+export class WireError extends Error {
+  override readonly name = "WireError";
+}
+
+/** Turn a value into JSON-safe data, tagging what plain JSON would lose. */
+export function encode(value: unknown): JsonValue {
+  return encodeValue(value, "$", new Set());
+}
+
+/** Reverse `encode`. Throws `WireError` on an unknown or malformed tag. */
+export function decode(value: JsonValue | unknown): unknown {
+  return decodeValue(value, "$");
+}
+
+/** `JSON.stringify(encode(value))`. */
+export function stringify(value: unknown): string {
+  return JSON.stringify(encode(value));
+}
+
+/** `decode(JSON.parse(text))`; a JSON syntax error surfaces as the platform's `SyntaxError`. */
+export function parse(text: string): unknown {
+  return decode(JSON.parse(text));
+}
+
+function encodeValue(value: unknown, path: string, seen: Set<object>): JsonValue {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return value;
+    case "number":
+      if (Number.isFinite(value) && !Object.is(value, -0)) return value;
+      return tag("number", Object.is(value, -0) ? "-0" : String(value));
+    case "bigint":
+      return tag("bigint", value.toString());
+    case "undefined":
+      return { [WIRE_TAG]: "undefined" };
+    case "function":
+    case "symbol":
+      throw new WireError(`cannot send a ${typeof value} at ${path}: only data crosses the wire`);
+  }
+  if (value === null) return null;
+  const object = value as object;
+  if (object instanceof Date) {
+    const time = object.getTime();
+    return tag("date", Number.isNaN(time) ? null : object.toISOString());
+  }
+  if (object instanceof Uint8Array) return tag("bytes", toBase64(object));
+  if (seen.has(object)) throw new WireError(`cannot send a circular structure (at ${path})`);
+  seen.add(object);
+  try {
+    if (Array.isArray(object)) return object.map((item, index) => encodeValue(item, `${path}[${index}]`, seen));
+    if (object instanceof Map || object instanceof Set || ArrayBuffer.isView(object) || object instanceof ArrayBuffer) {
+      throw new WireError(
+        `cannot send a ${object.constructor.name} at ${path}: convert it to an array, a plain object or a Uint8Array`,
+      );
+    }
+    // Honour toJSON like JSON.stringify does (URL, custom classes), then encode what it returns.
+    const toJSON = (object as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === "function") return encodeValue(toJSON.call(object), path, seen);
+    const out: { [key: string]: JsonValue } = {};
+    for (const [key, item] of Object.entries(object)) out[key] = encodeValue(item, `${path}.${key}`, seen);
+    return Object.hasOwn(out, WIRE_TAG) ? tag("object", out) : out;
+  } finally {
+    seen.delete(object);
+  }
+}
+
+function decodeValue(value: unknown, path: string): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map((item, index) => decodeValue(item, `${path}[${index}]`));
+  const record = value as Record<string, unknown>;
+  if (!Object.hasOwn(record, WIRE_TAG)) return decodeEntries(record, path);
+  const kind = record[WIRE_TAG];
+  const v = record.v;
+  switch (kind) {
+    case "undefined":
+      return undefined;
+    case "date":
+      if (v === null) return new Date(Number.NaN);
+      if (typeof v === "string" && !Number.isNaN(Date.parse(v))) return new Date(v);
+      break;
+    case "bigint":
+      if (typeof v === "string" && /^-?\d+$/.test(v)) return BigInt(v);
+      break;
+    case "bytes":
+      if (typeof v === "string") return fromBase64(v, path);
+      break;
+    case "number":
+      if (v === "NaN") return Number.NaN;
+      if (v === "Infinity") return Number.POSITIVE_INFINITY;
+      if (v === "-Infinity") return Number.NEGATIVE_INFINITY;
+      if (v === "-0") return -0;
+      break;
+    case "object":
+      if (v !== null && typeof v === "object" && !Array.isArray(v))
+        return decodeEntries(v as Record<string, unknown>, path);
+      break;
+    default:
+      throw new WireError(`unknown wire tag ${JSON.stringify(kind)} at ${path}`);
+  }
+  throw new WireError(`malformed ${String(kind)} value at ${path}`);
+}
+
+function decodeEntries(record: Record<string, unknown>, path: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(record)) {
+    // defineProperty, not assignment: a "__proto__" key from the wire must stay data, never become a prototype.
+    Object.defineProperty(out, key, {
+      value: decodeValue(item, `${path}.${key}`),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
+}
+
+function tag(kind: string, v: JsonValue): JsonValue {
+  return { [WIRE_TAG]: kind, v };
+}
+
+// Base64 by hand over btoa/atob: available in every target runtime (Node 16+, Bun, Deno, workerd), unlike Buffer.
+function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  const chunk = 0x8000;
+  for (let i = 0; i < bytes.length; i += chunk) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
+  }
+  return btoa(binary);
+}
+
+function fromBase64(text: string, path: string): Uint8Array {
+  let binary: string;
+  try {
+    binary = atob(text);
+  } catch {
+    throw new WireError(`malformed bytes value at ${path}: not base64`);
+  }
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
