@@ -1,0 +1,63 @@
+/**
+ * `MoorageBridgeError`: the one error type the bridge client throws, so container code can branch on `code`
+ * (the server's own codes, plus the client-side failures below) without parsing messages.
+ */
+
+/**
+ * Codes the bridge can report. The server's: `bad_request`, `method_not_allowed`, `function_not_found`,
+ * `payload_too_large`, `unauthorized`, `forbidden`, `invalid_args`, `internal_error`, or an app's own
+ * `FunctionError` code. Client-side (`status` is 0 unless a response arrived):
+ * - `config`: the bridge was constructed wrongly (no or bad `baseUrl`);
+ * - `network_error`: the request never got a response (DNS, refused connection, reset);
+ * - `timeout`: no complete response within `timeoutMs`;
+ * - `aborted`: the caller's `signal` aborted the call;
+ * - `invalid_response`: a response arrived that is not the endpoint's JSON (a proxy's HTML error page, a wrong URL);
+ * - `encode_failed`: the args hold a value that cannot cross the wire (a Map, a function, a cycle).
+ */
+export type MoorageBridgeErrorCode =
+  | "bad_request"
+  | "method_not_allowed"
+  | "function_not_found"
+  | "payload_too_large"
+  | "unauthorized"
+  | "forbidden"
+  | "invalid_args"
+  | "internal_error"
+  | "config"
+  | "network_error"
+  | "timeout"
+  | "aborted"
+  | "invalid_response"
+  | "encode_failed"
+  | (string & {});
+
+/** One validation issue, as the server reports it for `invalid_args`. */
+export interface BridgeIssue {
+  readonly message: string;
+  readonly path?: ReadonlyArray<string | number>;
+}
+
+/** A failed bridge call (or construction). */
+export class MoorageBridgeError extends Error {
+  override name = "MoorageBridgeError";
+  /** What went wrong (see `MoorageBridgeErrorCode`). */
+  readonly code: MoorageBridgeErrorCode;
+  /** The HTTP status, or 0 when no response arrived. */
+  readonly status: number;
+  /** The function called, when there was one. */
+  readonly functionPath: string | undefined;
+  /** The schema's issues, for `invalid_args`. */
+  readonly issues: ReadonlyArray<BridgeIssue> | undefined;
+
+  constructor(
+    code: MoorageBridgeErrorCode,
+    message: string,
+    details: { status?: number; functionPath?: string; issues?: ReadonlyArray<BridgeIssue>; cause?: unknown } = {},
+  ) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.code = code;
+    this.status = details.status ?? 0;
+    this.functionPath = details.functionPath;
+    this.issues = details.issues;
+  }
+}
