@@ -5,6 +5,8 @@
  * it must import neither Node built-ins nor `cloudflare:workers`. The Durable Object base class lives in
  * `moorage/do` for exactly that reason.
  */
+
+export * from "./client/index.js";
 export {
   bindingName,
   type ContainerConfig,
@@ -24,3 +26,4 @@ export {
   type ReadyCheck,
   type ResolvedReadyCheck,
 } from "./definition/index.js";
+export * from "./testing/index.js";

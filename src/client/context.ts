@@ -1,0 +1,97 @@
+/**
+ * `createContainerContext(env, specs)`: the typed entry point generated `containers(env)` wraps.
+ *
+ * Builds one accessor per spec without touching `env`: a binding is looked up only when a handle actually sends
+ * or calls something, so a Worker that never uses a container never fails for its missing binding. Naming comes
+ * from `definition/naming.ts` and nowhere else.
+ */
+import { DEFAULT_POOL_SIZE, poolInstanceName } from "../definition/naming.js";
+import { MoorageContainerError } from "./errors.js";
+import { containerHandle, fetchHandle } from "./handle.js";
+import { randomSource, resolvePolicy, systemClock } from "./retry.js";
+import type { SendContext } from "./send.js";
+import type { ContainerStub, NamespaceLike } from "./stub.js";
+import type { ContainerAccessor, ContainerContext, ContainerContextOptions, ContainerSpec } from "./types.js";
+
+/** The command that regenerates bindings and reconciles `wrangler.jsonc`. */
+export const FIX_BINDINGS_COMMAND = "moorage generate && moorage sync";
+
+export function createContainerContext<const S extends readonly ContainerSpec[]>(
+  env: object,
+  specs: S,
+  options: ContainerContextOptions = {},
+): ContainerContext<S> {
+  const random = randomSource(options.random);
+  const clock = options.clock ?? systemClock;
+  const context: Record<string, ContainerAccessor> = {};
+  for (const spec of specs) {
+    const send: SendContext = {
+      container: spec.exportName,
+      stub: (instance) => stubFor(env, spec, instance),
+      clock,
+      random,
+      onAttempt: options.onAttempt,
+      onCall: options.onCall,
+    };
+    context[spec.exportName] = accessor(send, spec, options);
+  }
+  return context as ContainerContext<S>;
+}
+
+function accessor(ctx: SendContext, spec: ContainerSpec, options: ContainerContextOptions): ContainerAccessor {
+  const jitter = options.jitter ?? false;
+  return {
+    get(id, retry) {
+      if (typeof id !== "string" || id.length === 0) {
+        throw new MoorageContainerError(
+          `moorage: container "${spec.exportName}": get(id) needs a non-empty string id (got ${JSON.stringify(id)})`,
+          { code: "invalid-option", container: spec.exportName },
+        );
+      }
+      return containerHandle(ctx, id, resolvePolicy(spec.exportName, jitter, options.retry, retry));
+    },
+    any(retry) {
+      const policy = resolvePolicy(spec.exportName, jitter, options.retry, retry);
+      const index = Math.floor(ctx.random() * poolSize(spec));
+      return fetchHandle(ctx, { kind: "instance", instance: poolInstanceName(index) }, policy);
+    },
+    pool(pool) {
+      const policy = resolvePolicy(spec.exportName, jitter, options.retry, pool);
+      return fetchHandle(ctx, { kind: "pool", size: poolSize(spec), retryOn: pool?.retryOn }, policy);
+    },
+  };
+}
+
+function poolSize(spec: ContainerSpec): number {
+  const size = spec.maxInstances ?? DEFAULT_POOL_SIZE;
+  if (!Number.isInteger(size) || size < 1) {
+    throw new MoorageContainerError(
+      `moorage: container "${spec.exportName}": maxInstances must be a whole number of at least 1 (got ${size}); fix it in moorage/containers.ts and run \`${FIX_BINDINGS_COMMAND}\``,
+      { code: "invalid-option", container: spec.exportName },
+    );
+  }
+  return size;
+}
+
+/** The stub for one instance, or a directed error naming the binding and the fix. */
+function stubFor(env: object, spec: ContainerSpec, instance: string): ContainerStub {
+  const namespace = (env as Record<string, unknown>)[spec.binding];
+  if (!isNamespace(namespace)) {
+    const found =
+      namespace === undefined ? "is missing" : `is not a Durable Object namespace (got ${typeof namespace})`;
+    throw new MoorageContainerError(
+      `moorage: container "${spec.exportName}" needs the Durable Object binding env.${spec.binding}, but it ${found}. Run \`${FIX_BINDINGS_COMMAND}\` to add the class, binding and migration to wrangler.jsonc, then restart \`wrangler dev\` (or redeploy).`,
+      { code: "missing-binding", container: spec.exportName, instance },
+    );
+  }
+  return namespace.get(namespace.idFromName(instance) as never) as ContainerStub;
+}
+
+function isNamespace(value: unknown): value is NamespaceLike {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as NamespaceLike).idFromName === "function" &&
+    typeof (value as NamespaceLike).get === "function"
+  );
+}

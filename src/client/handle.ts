@@ -1,0 +1,50 @@
+/**
+ * Handles: the objects `get`, `any`, `pool` and `port` return. They hold a route, a port and a retry policy, and
+ * delegate every request to the shared send loop and every lifecycle or egress call to one Durable Object RPC.
+ * Lifecycle calls are not retried: `start()` is itself the cold start, and the others act on a running instance.
+ */
+import { MoorageContainerError } from "./errors.js";
+import type { RetryPolicy } from "./retry.js";
+import { type Route, type SendContext, send } from "./send.js";
+import type { ContainerHandle, FetchHandle } from "./types.js";
+
+export function fetchHandle(ctx: SendContext, route: Route, policy: RetryPolicy, port?: number): FetchHandle {
+  return {
+    fetch: (input, init) => send(ctx, route, port, policy, input, init),
+    port: (target) => fetchHandle(ctx, route, policy, validPort(ctx.container, target)),
+  };
+}
+
+export function containerHandle(ctx: SendContext, instance: string, policy: RetryPolicy): ContainerHandle {
+  // A fresh stub per call: the platform advises against reusing a stub after it threw.
+  const rpc = () => ctx.stub(instance);
+  return {
+    ...fetchHandle(ctx, { kind: "instance", instance }, policy),
+    instance,
+    start: async (options) => rpc().start(options),
+    stop: async (signal) => rpc().stop(signal),
+    destroy: async () => rpc().destroy(),
+    getState: async () => rpc().getState(),
+    renewActivityTimeout: async () => {
+      await rpc().renewActivityTimeout();
+    },
+    egress: {
+      allow: async (host) => rpc().allowHost(host),
+      deny: async (host) => rpc().denyHost(host),
+      removeAllowed: async (host) => rpc().removeAllowedHost(host),
+      removeDenied: async (host) => rpc().removeDeniedHost(host),
+      setAllowed: async (hosts) => rpc().setAllowedHosts([...hosts]),
+      setDenied: async (hosts) => rpc().setDeniedHosts([...hosts]),
+    },
+  };
+}
+
+function validPort(container: string, port: number): number {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new MoorageContainerError(
+      `moorage: container "${container}": port(${port}) is not a TCP port; use a whole number from 1 to 65535`,
+      { code: "invalid-option", container },
+    );
+  }
+  return port;
+}

@@ -1,0 +1,43 @@
+/**
+ * The typed client: `createContainerContext` and everything it exposes. Node-safe and Worker-safe (no Node
+ * built-ins, no `cloudflare:workers`), re-exported from the root entry.
+ */
+export { createContainerContext, FIX_BINDINGS_COMMAND } from "./context.js";
+export { MoorageContainerError, type MoorageContainerErrorDetails, type MoorageErrorCode } from "./errors.js";
+export { CONTAINER_ORIGIN, isReplayableBody } from "./request.js";
+export {
+  backoffDelay,
+  DEFAULT_ATTEMPTS,
+  DEFAULT_BACKOFF_MS,
+  DEFAULT_MAX_BACKOFF_MS,
+  type RetryPolicy,
+} from "./retry.js";
+export {
+  COLD_START_SIGNALS,
+  type ColdStartSignal,
+  type ColdStartSignalName,
+  MAX_SNIFFED_BODY_BYTES,
+  matchErrorSignal,
+  matchResponseSignal,
+} from "./signals.js";
+export type { ContainerStub } from "./stub.js";
+export type {
+  AttemptEvent,
+  AttemptOutcome,
+  AttemptResult,
+  CallEvent,
+  Clock,
+  ContainerAccessor,
+  ContainerContext,
+  ContainerContextOptions,
+  ContainerHandle,
+  ContainerName,
+  ContainerSignal,
+  ContainerSpec,
+  ContainerStartOptions,
+  ContainerState,
+  EgressControl,
+  FetchHandle,
+  PoolOptions,
+  RetryOptions,
+} from "./types.js";

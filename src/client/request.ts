@@ -1,0 +1,78 @@
+/**
+ * Turns what the caller passed to `fetch()` into one `Request` per attempt, and decides whether a second attempt
+ * is allowed at all.
+ *
+ * The rule (upstream containers #98/#116): a body that cannot be replayed is never sent twice. A pre-built
+ * `Request` may carry a one-shot stream, so it is sent once; a string/URL input is rebuilt from `init` for every
+ * attempt, which is safe exactly when the body is a value (string, bytes, form, blob) rather than a stream.
+ */
+import { HEADERS } from "../protocol.js";
+
+/** Relative inputs (`"/transcode"`) resolve against this origin. The host is never used for routing. */
+export const CONTAINER_ORIGIN = "http://container";
+
+/** The caller's request, ready to be materialized once per attempt. */
+export interface PreparedRequest {
+  /** False when a second attempt could send a different (already consumed) body. */
+  readonly replayable: boolean;
+  /** The caller's abort signal: an aborted call is never retried. */
+  readonly signal: AbortSignal | undefined;
+  /** A fresh `Request` for one attempt, addressed to `instance` (and `port`, when set). */
+  build(instance: string, port: number | undefined): Request;
+}
+
+export function prepareRequest(input: RequestInfo | URL, init: RequestInit | undefined): PreparedRequest {
+  if (input instanceof Request) return preparePrebuilt(input, init);
+  const url = typeof input === "string" ? new URL(input, CONTAINER_ORIGIN) : new URL(input.toString());
+  const body = init?.body;
+  const streaming = body instanceof ReadableStream;
+  const headers = new Headers(init?.headers);
+  return {
+    replayable: isReplayableBody(body),
+    signal: init?.signal ?? undefined,
+    build(instance, port) {
+      const attemptHeaders = routed(new Headers(headers), instance, port);
+      // Node's fetch refuses a stream body without `duplex: "half"`; workerd ignores the field.
+      const attemptInit = { ...init, headers: attemptHeaders, ...(streaming ? { duplex: "half" } : {}) };
+      return new Request(url, attemptInit as RequestInit);
+    },
+  };
+}
+
+function preparePrebuilt(input: Request, init: RequestInit | undefined): PreparedRequest {
+  let built = false;
+  return {
+    replayable: false,
+    signal: init?.signal ?? input.signal ?? undefined,
+    build(instance, port) {
+      if (built) throw new Error("moorage internal error: a pre-built Request was materialized twice");
+      built = true;
+      // A fresh Request: the caller's (e.g. the Worker's incoming request) may have immutable headers.
+      const streaming = input.body !== null && init?.body === undefined;
+      const request = new Request(input, { ...init, ...(streaming ? { duplex: "half" } : {}) } as RequestInit);
+      routed(request.headers, instance, port);
+      return request;
+    },
+  };
+}
+
+/** Sets the routing headers the Durable Object reads. */
+function routed(headers: Headers, instance: string, port: number | undefined): Headers {
+  headers.set(HEADERS.instanceName, instance);
+  if (port !== undefined) headers.set(HEADERS.targetPort, String(port));
+  return headers;
+}
+
+/** Bodies that can be handed to `new Request` again and produce the same bytes. */
+export function isReplayableBody(body: unknown): boolean {
+  return (
+    body === undefined ||
+    body === null ||
+    typeof body === "string" ||
+    body instanceof ArrayBuffer ||
+    ArrayBuffer.isView(body) ||
+    body instanceof URLSearchParams ||
+    body instanceof Blob ||
+    body instanceof FormData
+  );
+}

@@ -1,0 +1,230 @@
+/**
+ * The send loop: one `fetch()` call becomes one or more attempts against Durable Object stubs.
+ *
+ * Two strategies share it. `sameInstance` (for `get` and `any`) retries only cold-start signals, on the same
+ * instance, with backoff. `acrossPool` (for `pool`) moves to an instance it has not tried yet whenever `retryOn`
+ * says the attempt failed. Both refuse a second attempt for a body that cannot be replayed, never retry an aborted
+ * call, never touch a WebSocket upgrade response, and stamp what the call cost on the response they return.
+ * The test double runs this same loop against fake stubs.
+ */
+import { HEADERS } from "../protocol.js";
+import { MoorageContainerError, messageOf } from "./errors.js";
+import { type PreparedRequest, prepareRequest } from "./request.js";
+import { backoffDelay, type RetryPolicy } from "./retry.js";
+import { type ColdStartSignal, isWebSocketResponse, matchErrorSignal, matchResponseSignal } from "./signals.js";
+import type { ContainerStub } from "./stub.js";
+import type { AttemptEvent, AttemptOutcome, CallEvent, Clock, PoolOptions } from "./types.js";
+
+/** Everything a send needs from its context, resolved once per container. */
+export interface SendContext {
+  container: string;
+  /** A fresh stub for an instance name; throws a directed error when the binding is missing. */
+  stub(instance: string): ContainerStub;
+  clock: Clock;
+  random: () => number;
+  onAttempt: ((event: AttemptEvent) => void) | undefined;
+  onCall: ((event: CallEvent) => void) | undefined;
+}
+
+/** Where the attempts of one call go. */
+export type Route =
+  | { kind: "instance"; instance: string }
+  | { kind: "pool"; size: number; retryOn: PoolOptions["retryOn"] };
+
+export async function send(
+  ctx: SendContext,
+  route: Route,
+  port: number | undefined,
+  policy: RetryPolicy,
+  input: RequestInfo | URL,
+  init: RequestInit | undefined,
+): Promise<Response> {
+  const prepared = prepareRequest(input, init);
+  const startedAt = ctx.clock.now();
+  const tried: number[] = [];
+  let waitMs = 0;
+  let instance = "";
+  let previous: ColdStartSignal | undefined;
+
+  for (let attempt = 1; ; attempt++) {
+    // `pool` waits only when the last failure was a cold start; an application failure moves on at once.
+    if (attempt > 1 && (route.kind === "instance" || previous !== undefined)) {
+      await ctx.clock.sleep(backoffDelay(policy, attempt, ctx.random), prepared.signal);
+    }
+    instance = route.kind === "instance" ? route.instance : pickUntried(route.size, tried, ctx.random);
+    const stub = ctx.stub(instance);
+    waitMs = ctx.clock.now() - startedAt;
+    const base = { container: ctx.container, instance, attempt, waitMs };
+    const hasNext = attempt < policy.attempts && prepared.replayable && !prepared.signal?.aborted;
+
+    let response: Response;
+    try {
+      response = await stub.fetch(prepared.build(instance, port));
+    } catch (error) {
+      const signal = matchErrorSignal(error);
+      const retry = hasNext && (await wantsRetry(route, { error, instance, attempt }, signal));
+      report(ctx.onAttempt, {
+        ...base,
+        outcome: signal ? "cold-start" : retry ? "failed" : "error",
+        willRetry: retry,
+        signal: signal?.name,
+        error,
+      });
+      previous = signal;
+      if (retry) continue;
+      const failure = prepared.signal?.aborted
+        ? error
+        : thrownFailure(ctx, route, prepared, instance, attempt, error, signal);
+      report(ctx.onCall, {
+        container: ctx.container,
+        instance,
+        attempts: attempt,
+        waitMs,
+        totalMs: ctx.clock.now() - startedAt,
+        error: failure,
+      });
+      throw failure;
+    }
+
+    const coldStartMs = numberHeader(response, HEADERS.coldStartMs);
+    if (isWebSocketResponse(response)) {
+      // A 101 carries a live WebSocket in workerd; rebuilding it would detach the socket. Pass it through as is.
+      report(ctx.onAttempt, { ...base, outcome: "response", willRetry: false, status: response.status, coldStartMs });
+      report(ctx.onCall, callEvent(ctx, instance, attempt, waitMs, startedAt, response, coldStartMs));
+      return response;
+    }
+    const signal = await matchResponseSignal(response);
+    const retry = hasNext && (await wantsRetry(route, { response, instance, attempt }, signal));
+    report(ctx.onAttempt, {
+      ...base,
+      outcome: signal ? "cold-start" : retry ? "failed" : "response",
+      willRetry: retry,
+      status: response.status,
+      coldStartMs,
+      signal: signal?.name,
+    });
+    previous = signal;
+    if (retry) {
+      // Free the connection behind a response nobody will read.
+      response.body?.cancel().catch(() => {});
+      continue;
+    }
+    report(ctx.onCall, callEvent(ctx, instance, attempt, waitMs, startedAt, response, coldStartMs));
+    return stamped(response, instance, attempt, waitMs);
+  }
+}
+
+/** `get`/`any`: retry only a cold start. `pool`: ask `retryOn`, by default a throw, a 5xx or a cold start. */
+async function wantsRetry(
+  route: Route,
+  outcome: AttemptOutcome,
+  signal: ColdStartSignal | undefined,
+): Promise<boolean> {
+  if (route.kind === "instance") return signal !== undefined;
+  if (route.retryOn) return route.retryOn(outcome);
+  return signal !== undefined || outcome.error !== undefined || (outcome.response?.status ?? 0) >= 500;
+}
+
+/**
+ * A pool index not tried yet in this call, uniformly at random; once all were tried, any but the last one, so a
+ * retry never lands on the instance that just failed (unless the pool has one instance).
+ */
+function pickUntried(size: number, tried: number[], random: () => number): string {
+  const last = tried.at(-1);
+  let candidates = Array.from({ length: size }, (_, i) => i).filter((i) => !tried.includes(i));
+  if (candidates.length === 0)
+    candidates = size > 1 ? Array.from({ length: size }, (_, i) => i).filter((i) => i !== last) : [0];
+  const index = candidates[Math.min(candidates.length - 1, Math.floor(random() * candidates.length))]!;
+  tried.push(index);
+  return poolName(index);
+}
+
+function poolName(index: number): string {
+  return `pool-${index}`;
+}
+
+/** The error a call throws when its last attempt threw. */
+function thrownFailure(
+  ctx: SendContext,
+  route: Route,
+  prepared: PreparedRequest,
+  instance: string,
+  attempts: number,
+  error: unknown,
+  signal: ColdStartSignal | undefined,
+): MoorageContainerError {
+  // Already directed (e.g. the test double's "no handler"): do not bury it under a second message.
+  if (error instanceof MoorageContainerError) return error;
+  const where = `container "${ctx.container}" (instance "${instance}")`;
+  const details = { container: ctx.container, instance, attempts, cause: error };
+  if (route.kind === "pool" && attempts > 1) {
+    return new MoorageContainerError(
+      `moorage: ${where}: pool gave up after ${attempts} attempts on different instances; last error: ${messageOf(error)}`,
+      { ...details, code: "pool-exhausted" },
+    );
+  }
+  if (signal && !prepared.replayable) {
+    return new MoorageContainerError(
+      `moorage: ${where} was still starting (${signal.name}: ${messageOf(error)}) and the request was not retried because its body cannot be replayed (a Request object or a stream body is sent once); pass a URL or path with a string/bytes body to get cold-start retries`,
+      { ...details, code: "cold-start-exhausted" },
+    );
+  }
+  if (signal) {
+    return new MoorageContainerError(
+      `moorage: ${where} was still starting after ${attempts} attempt(s) (${signal.name}: ${messageOf(error)}); raise attempts or backoffMs if cold starts take longer`,
+      { ...details, code: "cold-start-exhausted" },
+    );
+  }
+  return new MoorageContainerError(`moorage: ${where}: request failed: ${messageOf(error)}`, {
+    ...details,
+    code: "fetch-failed",
+  });
+}
+
+/**
+ * The response with `moorage-attempts`, `moorage-wait-ms` and `moorage-instance` set. Platform responses can have
+ * immutable headers, so this is a new Response sharing the same body stream (nothing is read or buffered).
+ */
+function stamped(response: Response, instance: string, attempts: number, waitMs: number): Response {
+  const headers = new Headers(response.headers);
+  headers.set(HEADERS.attempts, String(attempts));
+  headers.set(HEADERS.waitMs, String(Math.max(0, Math.round(waitMs))));
+  headers.set(HEADERS.instanceName, instance);
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
+function callEvent(
+  ctx: SendContext,
+  instance: string,
+  attempts: number,
+  waitMs: number,
+  startedAt: number,
+  response: Response,
+  coldStartMs: number | undefined,
+): CallEvent {
+  return {
+    container: ctx.container,
+    instance,
+    attempts,
+    waitMs,
+    totalMs: ctx.clock.now() - startedAt,
+    status: response.status,
+    coldStartMs,
+  };
+}
+
+function numberHeader(response: Response, name: string): number | undefined {
+  const value = response.headers.get(name);
+  const parsed = value === null ? Number.NaN : Number(value);
+  return Number.isFinite(parsed) ? parsed : undefined;
+}
+
+/** Observability must never break the request it observes. */
+function report<E>(callback: ((event: E) => void) | undefined, event: E): void {
+  if (!callback) return;
+  try {
+    callback(event);
+  } catch (error) {
+    console.error("moorage: an onAttempt/onCall callback threw; the request continues", error);
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * The shape of a container Durable Object stub as the client uses it: `fetch` plus the RPC methods `moorage/do`
+ * exposes. Declared structurally here (not imported from `moorage/do`) because the root entry must not pull in
+ * `cloudflare:workers`; the test double implements the same interface with plain objects.
+ */
+import type { ContainerSignal, ContainerStartOptions, ContainerState } from "./types.js";
+
+export interface ContainerStub {
+  fetch(request: Request): Promise<Response>;
+  start(options?: ContainerStartOptions): Promise<void>;
+  stop(signal?: ContainerSignal): Promise<void>;
+  destroy(): Promise<void>;
+  getState(): Promise<ContainerState>;
+  renewActivityTimeout(): Promise<void> | void;
+  allowHost(host: string): Promise<void>;
+  denyHost(host: string): Promise<void>;
+  removeAllowedHost(host: string): Promise<void>;
+  removeDeniedHost(host: string): Promise<void>;
+  setAllowedHosts(hosts: string[]): Promise<void>;
+  setDeniedHosts(hosts: string[]): Promise<void>;
+}
+
+/** The part of a `DurableObjectNamespace` the client calls. */
+export interface NamespaceLike {
+  idFromName(name: string): unknown;
+  get(id: never): unknown;
+}

@@ -1,0 +1,197 @@
+/**
+ * The public types of the typed client: what `containers(env)` returns and every option it takes.
+ *
+ * Types only (no runtime code), so this module is the reference a reader opens first. The shapes mirror the
+ * Durable Object RPC surface of `moorage/do` without importing it: the root entry must stay free of
+ * `cloudflare:workers`, and the client only ever talks to the object through its namespace binding.
+ */
+
+/** One container as generated code lists it: `{ exportName: "transcoder", binding: "CONTAINER_TRANSCODER" }`. */
+export interface ContainerSpec {
+  /** The name the container is exported under in `moorage/containers.ts`; the key on the context. */
+  readonly exportName: string;
+  /** The Durable Object namespace binding in `env` (see `bindingName()`). */
+  readonly binding: string;
+  /** Pool size behind `any()` and `pool()`; `DEFAULT_POOL_SIZE` (3) when unset. */
+  readonly maxInstances?: number;
+}
+
+/** The export names of a spec list: `"transcoder" | "api"`. */
+export type ContainerName<S extends readonly ContainerSpec[]> = S[number]["exportName"];
+
+/** `containers(env)`: one accessor per container, keyed by export name. Unknown names are type errors. */
+export type ContainerContext<S extends readonly ContainerSpec[]> = {
+  readonly [K in ContainerName<S>]: ContainerAccessor;
+};
+
+/** How one container is reached: a named instance, a random pool instance, or a pool with failover. */
+export interface ContainerAccessor {
+  /** The instance for `id` (`idFromName(id)`): the same id always reaches the same instance. */
+  get(id: string, options?: RetryOptions): ContainerHandle;
+  /** A random instance of the pool (`pool-0` ... `pool-(maxInstances-1)`), picked once per call to `any()`. */
+  any(options?: RetryOptions): FetchHandle;
+  /**
+   * Like `any()`, but a failed attempt (by default: a thrown error, a 5xx, or a cold-start signal) is retried on
+   * another instance of the pool, up to `attempts` instances in all.
+   */
+  pool(options?: PoolOptions): FetchHandle;
+}
+
+/** Something you can send HTTP (and WebSocket upgrades) to. */
+export interface FetchHandle {
+  /**
+   * Sends a request to the container. A path (`"/transcode"`) resolves against `http://container`. A string or
+   * URL input with a replayable body (none, string, ArrayBuffer, typed array, URLSearchParams, Blob, FormData) is
+   * retried through a cold start; a `Request` object or a `ReadableStream` body is sent exactly once.
+   *
+   * The response carries `moorage-attempts`, `moorage-wait-ms` and `moorage-instance` headers (a WebSocket
+   * upgrade response is returned untouched).
+   */
+  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+  /** The same target, but requests go to container port `port` instead of the default port. */
+  port(port: number): FetchHandle;
+}
+
+/** One named instance: HTTP plus lifecycle and runtime egress control over Durable Object RPC. */
+export interface ContainerHandle extends FetchHandle {
+  /** The Durable Object name this handle reaches (the `id` given to `get`). */
+  readonly instance: string;
+  /** Starts the container if it is not running (`envVars` replaces the configured environment wholesale). */
+  start(options?: ContainerStartOptions): Promise<void>;
+  /** Sends `signal` (default SIGTERM) to the container. */
+  stop(signal?: ContainerSignal): Promise<void>;
+  /** Kills the container immediately (SIGKILL). */
+  destroy(): Promise<void>;
+  /** The container's current lifecycle state. */
+  getState(): Promise<ContainerState>;
+  /** Keeps the container awake for another `sleepAfter`, for activity that is not HTTP or WebSocket traffic. */
+  renewActivityTimeout(): Promise<void>;
+  /** Adjusts this instance's outbound allow and deny lists at run time. */
+  readonly egress: EgressControl;
+}
+
+/** Runtime egress control for one running instance. Hosts accept the same patterns as `allowedHosts`. */
+export interface EgressControl {
+  allow(host: string): Promise<void>;
+  deny(host: string): Promise<void>;
+  removeAllowed(host: string): Promise<void>;
+  removeDenied(host: string): Promise<void>;
+  /** Replaces the whole allow list. */
+  setAllowed(hosts: readonly string[]): Promise<void>;
+  /** Replaces the whole deny list. */
+  setDenied(hosts: readonly string[]): Promise<void>;
+}
+
+/** Options for an explicit `start()`. */
+export interface ContainerStartOptions {
+  /** Replaces the configured environment (env, secrets and Secrets Store values) for this run. */
+  envVars?: Record<string, string>;
+  entrypoint?: string[];
+  enableInternet?: boolean;
+  labels?: Record<string, string>;
+}
+
+/** A POSIX signal name or number for `stop()`. */
+export type ContainerSignal = "SIGTERM" | "SIGINT" | "SIGKILL" | number;
+
+/** The lifecycle state the Durable Object reports. */
+export type ContainerState = { lastChange: number } & (
+  | { status: "running" | "stopping" | "stopped" | "healthy" }
+  | { status: "stopped_with_code"; exitCode?: number }
+);
+
+/** Cold-start retry for `get` and `any`: the same instance is retried while the platform is provisioning. */
+export interface RetryOptions {
+  /** Total attempts, including the first. `1` disables retrying. Default 3. */
+  attempts?: number;
+  /** Base delay before the second attempt; doubles each retry. Default 500 ms. */
+  backoffMs?: number;
+  /** Upper bound on any single delay. Default 5000 ms. */
+  maxBackoffMs?: number;
+}
+
+/** What `pool()` does with a failed attempt. */
+export interface PoolOptions extends RetryOptions {
+  /**
+   * Whether to move on to another instance after this attempt. Default: the call threw, the response is a 5xx,
+   * or the response is a cold-start signal. The attempt's response body is cancelled when you return true.
+   */
+  retryOn?: (outcome: AttemptOutcome) => boolean | Promise<boolean>;
+}
+
+/** One attempt's result, as `retryOn` sees it: exactly one of `response` and `error` is set. */
+export type AttemptOutcome =
+  | { response: Response; error?: undefined; instance: string; attempt: number }
+  | { response?: undefined; error: unknown; instance: string; attempt: number };
+
+/** What an attempt ended as, for observability. */
+export type AttemptResult =
+  /** A response that is not a cold-start signal (2xx or an application error alike). */
+  | "response"
+  /** A provisioning signal (thrown or as a response): the platform was not ready yet. */
+  | "cold-start"
+  /** `pool()` only: `retryOn` said this attempt failed, so another instance is tried. */
+  | "failed"
+  /** A thrown error that is not a cold-start signal. */
+  | "error";
+
+/** Reported once per attempt to `onAttempt`. */
+export interface AttemptEvent {
+  /** Export name of the container. */
+  container: string;
+  /** Durable Object name of the instance (`id` for `get`, `pool-N` for `any`/`pool`). */
+  instance: string;
+  /** 1-based attempt number within the call. */
+  attempt: number;
+  outcome: AttemptResult;
+  /** Whether the client will make another attempt after this one. */
+  willRetry: boolean;
+  /** Milliseconds from the start of the call until this attempt was sent. */
+  waitMs: number;
+  /** The response status, when there was a response. */
+  status?: number;
+  /** The object's `moorage-cold-start-ms`, when the response carried it. */
+  coldStartMs?: number;
+  /** The name of the matched cold-start signal, when `outcome` is `"cold-start"`. */
+  signal?: string;
+  /** The thrown error, when the attempt threw. */
+  error?: unknown;
+}
+
+/** Reported once per `fetch()` call to `onCall`, after it settled. */
+export interface CallEvent {
+  container: string;
+  /** The instance of the last attempt. */
+  instance: string;
+  attempts: number;
+  /** Milliseconds from the start of the call until the last attempt was sent: what cold starts and retries cost. */
+  waitMs: number;
+  /** Total milliseconds until the response (or error) arrived. */
+  totalMs: number;
+  status?: number;
+  coldStartMs?: number;
+  error?: unknown;
+}
+
+/** Options for `createContainerContext` (generated `containers(env, options)` passes them through). */
+export interface ContainerContextOptions {
+  /** Called after every attempt. Errors it throws are logged, never thrown into the request. */
+  onAttempt?: (event: AttemptEvent) => void;
+  /** Called once per `fetch()` when it settles. Errors it throws are logged, never thrown into the request. */
+  onCall?: (event: CallEvent) => void;
+  /** Defaults for every `get`/`any`/`pool` call of this context; per-call options override them. */
+  retry?: RetryOptions;
+  /** Spread each backoff delay uniformly over [delay/2, delay] so cold callers do not retry in lockstep. Default false. */
+  jitter?: boolean;
+  /** Randomness for `any()`, `pool()` and jitter: a seed (deterministic), or a function returning [0, 1). */
+  random?: number | (() => number);
+  /** Clock and timer, for tests. Defaults to `Date.now` and `setTimeout`. */
+  clock?: Clock;
+}
+
+/** Time as the client sees it; a test can substitute a virtual clock. */
+export interface Clock {
+  now(): number;
+  /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}

@@ -1,0 +1,130 @@
+/**
+ * A Durable Object namespace made of plain objects: `idFromName` and `get` return stubs that run a test handler
+ * for `fetch` and keep lifecycle and egress state for RPC calls, recording every call.
+ *
+ * This is the only part of the double that differs from production. The double plugs these namespaces into the
+ * real `createContainerContext`, so routing, cold-start retry, replay rules and observability are the client's
+ * own code, not a copy of it.
+ */
+import { MoorageContainerError } from "../client/errors.js";
+import type { ContainerStub } from "../client/stub.js";
+import type { ContainerStartOptions } from "../client/types.js";
+import { HEADERS } from "../protocol.js";
+import type { RecordedCall, RecordedMethod, TestHandler, TestInstance } from "./types.js";
+
+/** Shared, mutable state of one test context. */
+export interface FakeWorld {
+  calls: RecordedCall[];
+  instances: Map<string, TestInstance>;
+  now(): number;
+}
+
+export function newInstance(): TestInstance {
+  return { status: "stopped", starts: 0, requests: 0, allowedHosts: [], deniedHosts: [] };
+}
+
+export function instanceKey(container: string, instance: string): string {
+  return `${container}\u0000${instance}`;
+}
+
+export function fakeNamespace(container: string, handler: TestHandler | undefined, world: FakeWorld) {
+  return {
+    idFromName: (name: string) => ({ name, toString: () => name }),
+    get: (id: { name: string }) => fakeStub(container, id.name, handler, world),
+  };
+}
+
+function fakeStub(
+  container: string,
+  instance: string,
+  handler: TestHandler | undefined,
+  world: FakeWorld,
+): ContainerStub {
+  const state = (): TestInstance => {
+    const key = instanceKey(container, instance);
+    let found = world.instances.get(key);
+    if (!found) {
+      found = newInstance();
+      world.instances.set(key, found);
+    }
+    return found;
+  };
+  const record = (method: RecordedMethod, args: unknown[], extra: Partial<RecordedCall> = {}) => {
+    world.calls.push({ container, instance, method, args, at: world.now(), ...extra });
+  };
+  const ensureRunning = () => {
+    const s = state();
+    if (s.status !== "running" && s.status !== "healthy") {
+      s.status = "healthy";
+      s.starts++;
+    }
+  };
+  const setHosts = (list: "allowedHosts" | "deniedHosts", update: (hosts: string[]) => string[]) => {
+    const s = state();
+    s[list] = update(s[list]);
+  };
+
+  return {
+    async fetch(request) {
+      const portHeader = request.headers.get(HEADERS.targetPort);
+      const port = portHeader === null ? undefined : Number(portHeader);
+      // The app sees the request without the routing headers; the routing lands in `info` instead.
+      const forwarded = new Request(request, request.body ? ({ duplex: "half" } as RequestInit) : undefined);
+      forwarded.headers.delete(HEADERS.instanceName);
+      forwarded.headers.delete(HEADERS.targetPort);
+      record("fetch", [], { request: forwarded.clone(), port });
+      if (!handler) {
+        throw new MoorageContainerError(
+          `moorage test double: no handler for container "${container}"; pass one: createContainerTestContext({ ${container}: (request) => new Response("ok") })`,
+          { code: "no-handler", container, instance },
+        );
+      }
+      ensureRunning();
+      state().requests++;
+      return handler(forwarded, { container, instance, port });
+    },
+    async start(options?: ContainerStartOptions) {
+      record("start", options === undefined ? [] : [options]);
+      ensureRunning();
+    },
+    async stop(signal) {
+      record("stop", signal === undefined ? [] : [signal]);
+      state().status = "stopped";
+    },
+    async destroy() {
+      record("destroy", []);
+      state().status = "stopped";
+    },
+    async getState() {
+      record("getState", []);
+      return { status: state().status, lastChange: world.now() } as Awaited<ReturnType<ContainerStub["getState"]>>;
+    },
+    async renewActivityTimeout() {
+      record("renewActivityTimeout", []);
+    },
+    async allowHost(host) {
+      record("egress.allow", [host]);
+      setHosts("allowedHosts", (hosts) => (hosts.includes(host) ? hosts : [...hosts, host]));
+    },
+    async denyHost(host) {
+      record("egress.deny", [host]);
+      setHosts("deniedHosts", (hosts) => (hosts.includes(host) ? hosts : [...hosts, host]));
+    },
+    async removeAllowedHost(host) {
+      record("egress.removeAllowed", [host]);
+      setHosts("allowedHosts", (hosts) => hosts.filter((h) => h !== host));
+    },
+    async removeDeniedHost(host) {
+      record("egress.removeDenied", [host]);
+      setHosts("deniedHosts", (hosts) => hosts.filter((h) => h !== host));
+    },
+    async setAllowedHosts(hosts) {
+      record("egress.setAllowed", [hosts]);
+      setHosts("allowedHosts", () => [...hosts]);
+    },
+    async setDeniedHosts(hosts) {
+      record("egress.setDenied", [hosts]);
+      setHosts("deniedHosts", () => [...hosts]);
+    },
+  };
+}
