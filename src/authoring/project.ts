@@ -9,8 +9,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 
-/** Wrangler config file names, in the order wrangler itself prefers them. */
-export const WRANGLER_FILES = ["wrangler.jsonc", "wrangler.json", "wrangler.toml"] as const;
+/** Wrangler config file names, in the order wrangler itself looks them up (json before jsonc before toml). */
+export const WRANGLER_FILES = ["wrangler.json", "wrangler.jsonc", "wrangler.toml"] as const;
 /** The declarations folder when neither `--dir` nor `package.json#moorage.dir` says otherwise. */
 export const DEFAULT_DIR = "moorage";
 /** The declarations module, inside the declarations folder. */

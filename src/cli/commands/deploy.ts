@@ -1,0 +1,42 @@
+/** `moorage deploy`: generate + sync, then the project's `wrangler deploy` with all other arguments passed through. */
+import type { Command } from "../command.js";
+import { EXIT_CODES_HELP, projectFrom } from "../command.js";
+import { localEngine } from "../engine.js";
+import { splitPassthrough } from "../passthrough.js";
+import { generateStep, syncStep } from "../steps.js";
+import { requireWrangler, runWrangler } from "../wrangler.js";
+
+export const deployCommand: Command = {
+  name: "deploy",
+  summary: "generate + sync, then wrangler deploy (arguments passed through)",
+  help: `Usage: moorage deploy [options] [wrangler deploy args...] [-- args...]
+
+Runs \`moorage generate\` and \`moorage sync\`, then the project's own \`wrangler deploy\` with every other
+argument passed through (e.g. \`moorage deploy --dry-run --outdir dist\`). wrangler builds container images with
+your local Docker engine and pushes them to the Cloudflare registry.
+
+Options:
+  --cwd <path>   Run as if started in <path>
+  --dir <name>   Declarations folder relative to the root (default "moorage")
+  -h, --help     Show this help
+
+${EXIT_CODES_HELP} Exit 1 also when wrangler exits with an error.`,
+  async run(ctx) {
+    const args = splitPassthrough("deploy", ctx.argv, false);
+    if (args.help) {
+      ctx.out.info(deployCommand.help);
+      return 0;
+    }
+    const project = projectFrom(ctx, args);
+    const wrangler = requireWrangler(project.root);
+    const generated = await generateStep(project, ctx.out);
+    await syncStep(project, generated, ctx.out);
+    // wrangler builds images with Docker; the local engine (when present) says where Docker is.
+    const engine = await localEngine();
+    const code = await runWrangler(wrangler, ["deploy", ...args.wrangler], {
+      cwd: project.root,
+      env: engine?.env ?? {},
+    }).exited;
+    return code === 0 ? 0 : 1;
+  },
+};

@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+/**
+ * The `moorage` executable: picks the command, runs it, and is the only place that maps outcomes to exit codes
+ * (0 ok, 1 failed, 2 usage). Commands live in `commands/`, one file each; this file only dispatches.
+ */
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { DiscoveryError } from "../authoring/discover.js";
+import { ModuleLoadError } from "../authoring/discover-load.js";
+import type { Command } from "./command.js";
+import { deployCommand } from "./commands/deploy.js";
+import { devCommand } from "./commands/dev.js";
+import { doctorCommand } from "./commands/doctor.js";
+import { generateCommand } from "./commands/generate.js";
+import { initCommand } from "./commands/init.js";
+import { syncCommand } from "./commands/sync.js";
+import { CommandFailed, EXIT, UsageError } from "./errors.js";
+import { createOutput, type Output } from "./output.js";
+
+const COMMANDS: readonly Command[] = [
+  initCommand,
+  generateCommand,
+  syncCommand,
+  devCommand,
+  deployCommand,
+  doctorCommand,
+];
+
+/** The package version, from the package.json two levels up (same from `src/cli/` and `dist/cli/`). */
+export function version(): string {
+  const pkg = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "package.json");
+  return (JSON.parse(readFileSync(pkg, "utf8")) as { version: string }).version;
+}
+
+function topHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const list = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n");
+  return `moorage ${version()}: typed containers for Cloudflare Workers
+
+Usage: moorage <command> [options]
+
+Commands:
+${list}
+
+Options:
+  -h, --help     Show help (also \`moorage <command> --help\`)
+  -v, --version  Print the version
+
+Exit codes:
+  0  success
+  1  a check failed (--check, doctor) or an operation failed (bad declaration, wrangler error)
+  2  usage error (unknown command or option)
+
+Colour is used on terminals only, never when NO_COLOR is set.`;
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function main(argv: string[], out: Output = createOutput(), cwd = process.cwd()): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined) {
+    out.error(topHelp());
+    return EXIT.usage;
+  }
+  if (first === "--help" || first === "-h" || first === "help") {
+    const named = first === "help" ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
+    out.info(named ? named.help : topHelp());
+    return EXIT.ok;
+  }
+  if (first === "--version" || first === "-v") {
+    out.info(version());
+    return EXIT.ok;
+  }
+  const command = COMMANDS.find((c) => c.name === first);
+  try {
+    if (!command) {
+      throw new UsageError(
+        `moorage: unknown command ${JSON.stringify(first)}; commands: ${COMMANDS.map((c) => c.name).join(", ")}`,
+      );
+    }
+    // `--help` wins even next to flags that would otherwise be a usage error.
+    if (rest.includes("--help") || rest.includes("-h")) {
+      if (command.name !== "dev" && command.name !== "deploy") {
+        out.info(command.help);
+        return EXIT.ok;
+      }
+    }
+    return await command.run({ argv: rest, out, cwd });
+  } catch (error) {
+    if (error instanceof UsageError) {
+      out.error(error.message);
+      out.error(`Run \`moorage ${command ? `${command.name} ` : ""}--help\` for usage.`);
+      return EXIT.usage;
+    }
+    if (error instanceof CommandFailed || error instanceof DiscoveryError || error instanceof ModuleLoadError) {
+      out.error(error.message);
+      return EXIT.failed;
+    }
+    // Unexpected: show the stack, since the message alone will not say where.
+    out.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    return EXIT.failed;
+  }
+}
+
+// Run when executed as the bin (not when a test imports `main`).
+const invoked = process.argv[1];
+if (invoked && fileURLToPath(import.meta.url) === (await import("node:fs")).realpathSync(invoked)) {
+  process.exitCode = await main(process.argv.slice(2));
+}
