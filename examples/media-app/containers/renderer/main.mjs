@@ -45,7 +45,7 @@ async function callback(mode, docId) {
       ? {} // MOORAGE_URL is set by Moorage inside the container; no token, identity comes from the platform
       : {
           baseUrl: process.env.APP_URL,
-          token: mode === "token" ? process.env.MOORAGE_TOKEN : mode === "bad-token" ? "not-the-token" : undefined,
+          token: mode === "token" ? process.env.MOORAGE_CONTAINER_TOKEN : mode === "bad-token" ? "not-the-token" : undefined,
         };
   const bridge = createContainerBridge(options);
   const outcome = {};
@@ -83,7 +83,7 @@ const app = serve(
           RENDER_QUALITY: process.env.RENDER_QUALITY ?? null,
           RENDER_API_KEY: fingerprint(process.env.RENDER_API_KEY),
           SIGNING_KEY: fingerprint(process.env.SIGNING_KEY),
-          MOORAGE_TOKEN: fingerprint(process.env.MOORAGE_TOKEN),
+          MOORAGE_CONTAINER_TOKEN: fingerprint(process.env.MOORAGE_CONTAINER_TOKEN),
           MOORAGE_URL: process.env.MOORAGE_URL ?? null,
         });
       case "/render": {

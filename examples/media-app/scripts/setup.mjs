@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+/**
+ * One-time local setup for the media-app example (also run by `npm run demo` and the real-container suite).
+ *
+ * Why it exists: this example lives inside the Moorage repo and must work offline.
+ * - `package.json` depends on `"moorage": "file:../.."`; `npm install` would make `node_modules/moorage` a symlink
+ *   to the repo. With no registry reachable `npm install` cannot run, so this makes that same symlink.
+ * - The renderer image imports `moorage/bridge`. A real app's Dockerfile would `npm install moorage`; here the
+ *   built package (package.json + dist) is copied into the build context as `containers/node_modules/moorage`.
+ * - `.dev.vars` is created from `.dev.vars.example` when missing (never overwritten).
+ * - The Secrets Store value behind `SIGNING_KEYS` is seeded into wrangler's local store with wrangler's own
+ *   `secrets-store secret create` (no `--remote`: local, offline).
+ * Boundary: touches only the example folder it is given (and reads the repo's `dist/`).
+ */
+import { spawnSync } from "node:child_process";
+import { copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** The value seeded into the local Secrets Store; tests compare its fingerprint inside the container. */
+export const LOCAL_SIGNING_KEY = "local-signing-key-2c9e";
+
+/**
+ * Prepares `appDir` (default: this example) against the Moorage checkout at `repoRoot`.
+ * `persistTo` is wrangler's local state folder (default `<appDir>/.wrangler/state`).
+ */
+export function setup({ appDir = resolve(here, ".."), repoRoot = resolve(here, "../../.."), persistTo, log = console.log } = {}) {
+  const dist = join(repoRoot, "dist");
+  if (!existsSync(join(dist, "index.js"))) {
+    throw new Error(`moorage is not built: ${dist}/index.js is missing. Run \`npm run build\` in ${repoRoot} first.`);
+  }
+
+  const link = join(appDir, "node_modules", "moorage");
+  mkdirSync(dirname(link), { recursive: true });
+  if (existsSync(link) || isLink(link)) rmSync(link, { recursive: true, force: true });
+  symlinkSync(relative(dirname(link), repoRoot), link, "dir");
+  log(`linked ${relative(appDir, link)} -> ${repoRoot}`);
+
+  const vendored = join(appDir, "containers", "node_modules", "moorage");
+  rmSync(vendored, { recursive: true, force: true });
+  mkdirSync(vendored, { recursive: true });
+  copyFileSync(join(repoRoot, "package.json"), join(vendored, "package.json"));
+  cpSync(dist, join(vendored, "dist"), { recursive: true });
+  log(`copied moorage (package.json + dist) into ${relative(appDir, vendored)} for the renderer image`);
+
+  const devVars = join(appDir, ".dev.vars");
+  if (!existsSync(devVars)) {
+    copyFileSync(join(appDir, ".dev.vars.example"), devVars);
+    log("created .dev.vars from .dev.vars.example");
+  }
+
+  const state = persistTo ?? join(appDir, ".wrangler", "state");
+  const wrangler = join(repoRoot, "node_modules", "wrangler", "bin", "wrangler.js");
+  const args = ["secrets-store", "secret", "create", "media-app-local", "--name", "signing-key"];
+  const result = spawnSync(
+    process.execPath,
+    [wrangler, ...args, "--value", LOCAL_SIGNING_KEY, "--scopes", "workers", "--persist-to", state],
+    { cwd: appDir, encoding: "utf8", env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" } },
+  );
+  const output = `${result.stdout}\n${result.stderr}`;
+  if (result.status === 0) log("seeded the local Secrets Store (media-app-local/signing-key)");
+  else if (/already exists/i.test(output)) log("local Secrets Store already seeded");
+  else throw new Error(`seeding the local Secrets Store failed (wrangler ${args.join(" ")}):\n${output.trim()}`);
+}
+
+function isLink(path) {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    setup();
+  } catch (error) {
+    console.error(`setup: ${error.message}`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The media app Worker: a document and media processor whose heavy lifting runs in containers.
+ *
+ * Routes (JSON unless noted; container responses pass through with Moorage's `moorage-attempts`,
+ * `moorage-wait-ms` and `moorage-cold-start-ms` headers so callers see what cold starts cost):
+ *   POST /docs/:id/render           render a document in its own renderer (`get(id)`)
+ *   GET  /docs/:id/admin            the renderer's admin port (`get(id).port(9090)`)
+ *   GET  /docs/:id/{info,env,build-info,stats,boom,slow}   renderer diagnostics (see containers/renderer)
+ *   GET  /docs/:id/preview          WebSocket live preview (upgrade passes through)
+ *   POST /docs/:id/callback         the renderer calls back into the app through the bridge ({ mode })
+ *   GET  /thumbs?w=                 a thumbnail from any pool instance (`any()`)
+ *   GET  /thumbs/pool?w=&attempts=  the same with failover (`pool({ attempts })`)
+ *   POST /thumbs/:instance/poison   make one pool instance fail ({ mode: "5xx" | "die" | "off" })
+ *   GET  /fetch/:id?url=            the firewalled fetcher downloads a URL
+ *   POST /fetch/:id/allow           open one more host for that fetcher instance ({ host }) (`egress.allow`)
+ *   POST /transcode/:id             a transcoding job; GET /transcode/:id/work?ms= keeps it busy
+ *   GET  /archive/:id               the archiver (needs ARCHIVE_TOKEN: shows the fail-closed start)
+ *   GET  /state/:container/:id      `getState()`
+ *   POST /lifecycle/:container/:id/:op   op = start ({ envVars? }) | stop | destroy | renew
+ *   POST /_moorage/rpc              the app's server functions (moorage/jobs.ts)
+ */
+import { containers } from "../moorage/_generated/containers";
+import type { Env } from "./env";
+import { installOutboundHandlers } from "./outbound";
+import { rpc } from "./rpc";
+
+export * from "../moorage/_generated/containers";
+
+type Name = keyof ReturnType<typeof containers>;
+const NAMES: readonly Name[] = ["renderer", "thumbnailer", "fetcher", "transcoder", "archiver"];
+
+const json = (body: unknown, status = 200) => Response.json(body, { status });
+
+function isName(value: string | undefined): value is Name {
+  return NAMES.includes(value as Name);
+}
+
+async function bodyJson(request: Request): Promise<Record<string, unknown>> {
+  const text = await request.text();
+  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+}
+
+async function docs(request: Request, env: Env, id: string, action: string, url: URL): Promise<Response> {
+  const doc = containers(env).renderer.get(id);
+  switch (action) {
+    case "render":
+      return doc.fetch("/render", { method: "POST", body: await request.text() });
+    case "admin":
+      return doc.port(9090).fetch("/admin");
+    case "preview":
+      // Hand the upgrade request itself to the container (a Request is sent once, never retried).
+      return doc.fetch(new Request(new URL("/ws", "http://container"), request));
+    case "callback":
+      return doc.fetch("/callback", { method: "POST", body: await request.text() });
+    case "slow":
+      // Forward the caller's abort: a client that goes away must not keep the container busy.
+      return doc.fetch(`/slow${url.search}`, { signal: request.signal });
+    case "info":
+    case "env":
+    case "build-info":
+    case "stats":
+    case "boom":
+      return doc.fetch(`/${action}`);
+    default:
+      return json({ error: `unknown document action "${action}"` }, 404);
+  }
+}
+
+async function lifecycle(request: Request, env: Env, name: Name, id: string, op: string): Promise<Response> {
+  const handle = containers(env)[name].get(id);
+  switch (op) {
+    case "start": {
+      const body = await bodyJson(request);
+      await handle.start(body.envVars ? { envVars: body.envVars as Record<string, string> } : undefined);
+      break;
+    }
+    case "stop":
+      await handle.stop();
+      break;
+    case "destroy":
+      await handle.destroy();
+      break;
+    case "renew":
+      await handle.renewActivityTimeout();
+      break;
+    default:
+      return json({ error: `unknown lifecycle op "${op}"` }, 404);
+  }
+  return json({ container: name, id, op, state: await handle.getState() });
+}
+
+async function route(request: Request, env: Env): Promise<Response> {
+  const url = new URL(request.url);
+  const [first, second, third, fourth] = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+  const c = containers(env);
+  switch (first) {
+    case undefined:
+      return json({ app: "media-app", try: ["POST /docs/doc-1/render", "GET /thumbs?w=256", "GET /state/renderer/doc-1"] });
+    case "docs":
+      if (!second || !third) break;
+      return docs(request, env, second, third, url);
+    case "thumbs": {
+      const w = url.searchParams.get("w") ?? "128";
+      if (!second) return c.thumbnailer.any().fetch(`/thumb?w=${w}`);
+      if (second === "pool") {
+        const attempts = Number(url.searchParams.get("attempts") ?? 3);
+        return c.thumbnailer.pool({ attempts }).fetch(`/thumb?w=${w}`);
+      }
+      if (third === "poison") return c.thumbnailer.get(second).fetch("/poison", { method: "POST", body: await request.text() });
+      if (third === "info") return c.thumbnailer.get(second).fetch("/info");
+      break;
+    }
+    case "fetch":
+      if (!second) break;
+      if (third === "allow") {
+        const { host } = await bodyJson(request);
+        await c.fetcher.get(second).egress.allow(String(host));
+        return json({ id: second, allowed: host });
+      }
+      return c.fetcher.get(second).fetch(`/fetch?url=${encodeURIComponent(url.searchParams.get("url") ?? "")}`);
+    case "transcode":
+      if (!second) break;
+      if (third === "work") return c.transcoder.get(second).fetch(`/work${url.search}`, { signal: request.signal });
+      if (third === "info") return c.transcoder.get(second).fetch("/info");
+      return c.transcoder.get(second).fetch("/transcode", { method: "POST", body: JSON.stringify({ docId: second }) });
+    case "archive":
+      return c.archiver.get(second ?? "latest").fetch(`/${second ?? ""}`);
+    case "state":
+      if (!isName(second) || !third) break;
+      return json({ container: second, id: third, state: await c[second].get(third).getState() });
+    case "lifecycle":
+      if (!isName(second) || !third || !fourth) break;
+      return lifecycle(request, env, second, third, fourth);
+  }
+  return json({ error: `no route for ${request.method} ${url.pathname}` }, 404);
+}
+
+const app = {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    const answered = await rpc(request, env);
+    if (answered) return answered;
+    try {
+      return await route(request, env);
+    } catch (error) {
+      // Moorage's errors carry directed messages (missing secret, missing binding, readiness budget): show them.
+      const message = error instanceof Error ? error.message : String(error);
+      console.error(JSON.stringify({ app: "media-app", event: "route-error", url: request.url, message }));
+      return json({ error: message }, 500);
+    }
+  },
+} satisfies ExportedHandler<Env>;
+
+installOutboundHandlers(app.fetch);
+
+export default app;
