@@ -2,16 +2,26 @@
  * Two suites: `unit` (Node, fakes, fast; tests live beside the code they test) and `real` (real workerd via
  * wrangler, real Docker containers; one file at a time because they share one Docker engine).
  */
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
     projects: [
       {
+        // `cloudflare:workers` exists only in workerd: the unit suite swaps in a minimal stand-in so the real
+        // `@cloudflare/containers` base class runs under Node. The package is inlined so the alias reaches its
+        // own imports (Node would otherwise load it natively, bypassing Vite's resolver).
+        resolve: {
+          alias: {
+            "cloudflare:workers": fileURLToPath(new URL("./src/do/testing/cloudflare-workers.ts", import.meta.url)),
+          },
+        },
         test: {
           name: "unit",
           include: ["src/**/*.test.ts", "test/unit/**/*.test.ts"],
           environment: "node",
+          server: { deps: { inline: ["@cloudflare/containers"] } },
         },
       },
       {

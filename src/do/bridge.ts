@@ -1,0 +1,80 @@
+/**
+ * The zero-config bridge, object side: a container's outbound calls to `http://moorage.internal` are intercepted
+ * by the platform library's outbound-by-host mechanism and routed to a handler the app registers with
+ * `setBridgeHandler`.
+ *
+ * The outbound handler does not run in the Durable Object: the platform invokes it in the `ContainerProxy` worker
+ * entrypoint, with the params the object attached (`{ container, instance }`). The registry is therefore
+ * module-level: the Worker entry calls `setBridgeHandler` at import time, so every isolate that loads the Worker
+ * (and can run `ContainerProxy`) has it.
+ *
+ * Boundary: the registry and the outbound handler. Attaching the host override to a run is the container class's job.
+ */
+import type { OutboundHandlerContext } from "@cloudflare/containers";
+import { BRIDGE_HOST } from "./environment.js";
+
+/** Who is calling: the container's export name and the instance name (`id` or `pool-N`). */
+export interface BridgeCaller {
+  container: string;
+  instance: string;
+}
+
+export type BridgeHandler = (request: Request, env: unknown, caller: BridgeCaller) => Promise<Response> | Response;
+
+/** Name under which the bridge handler is registered in each container class's `outboundHandlers`. */
+export const BRIDGE_OUTBOUND_METHOD = "moorageBridge";
+
+let registered: BridgeHandler | undefined;
+
+/**
+ * Registers the app's bridge handler. Call it once at the top level of the Worker entry (not inside a request):
+ * the handler runs wherever the platform runs the container's outbound proxy. Pass `undefined` to unregister.
+ */
+export function setBridgeHandler(handler: BridgeHandler | undefined): void {
+  registered = handler;
+}
+
+function json(status: number, body: Record<string, unknown>): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8" },
+  });
+}
+
+/** The outbound handler every Moorage container class registers for `moorage.internal`. */
+export async function bridgeOutboundHandler(
+  request: Request,
+  env: unknown,
+  context: OutboundHandlerContext<BridgeCaller | undefined>,
+): Promise<Response> {
+  const caller: BridgeCaller = {
+    container: context.params?.container ?? context.className,
+    instance: context.params?.instance ?? context.containerId,
+  };
+  if (registered === undefined) {
+    return json(503, {
+      error: "bridge-not-mounted",
+      message:
+        `moorage: container "${caller.container}" (instance "${caller.instance}") called ${BRIDGE_HOST}, but the ` +
+        `Worker has no bridge handler. Register one at the top level of your Worker entry: ` +
+        `\`import { setBridgeHandler } from "moorage/do"; setBridgeHandler((request, env, caller) => ...)\`.`,
+    });
+  }
+  try {
+    return await registered(request, env, caller);
+  } catch (error) {
+    console.error(
+      JSON.stringify({
+        source: "moorage",
+        event: "bridge-error",
+        container: caller.container,
+        instance: caller.instance,
+        message: error instanceof Error ? error.message : String(error),
+      }),
+    );
+    return json(502, {
+      error: "bridge-handler-failed",
+      message: `moorage: the bridge handler threw: ${error instanceof Error ? error.message : String(error)}`,
+    });
+  }
+}

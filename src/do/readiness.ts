@@ -1,0 +1,134 @@
+/**
+ * Readiness gating (`readyOn`): the platform only knows a port is open; an app can still be running migrations or
+ * warming caches. Every probe runs in parallel, straight against the container's TCP port, until each answers its
+ * expected status; the whole wait shares one budget and ends in a `NotReadyError` that names the failing probe and
+ * what it last saw.
+ *
+ * Boundary: probing only. Which run needs probing (never a run that is already ready) and holding requests while
+ * it happens are the container class's job. Never call this inside `blockConcurrencyWhile`: a rejection there
+ * resets the whole object.
+ */
+import type { ResolvedReadyCheck } from "../definition/types.js";
+import { MoorageError, NotReadyError } from "./errors.js";
+
+/** The part of a container TCP port a probe needs (`ctx.container.getTcpPort(port)`). */
+export interface ProbeFetcher {
+  fetch(input: string, init?: RequestInit): Promise<Response>;
+}
+
+/** Default pause between two attempts of one probe. Knative polls every 50 ms; the platform library every 300 ms. */
+export const DEFAULT_READY_POLL_INTERVAL_MS = 200;
+/** Longest single probe attempt: a hung handler must not eat the whole budget in one try. */
+export const MAX_PROBE_ATTEMPT_MS = 5_000;
+
+export interface ReadinessOptions {
+  checks: readonly ResolvedReadyCheck[];
+  /** Returns the fetcher for a container port. */
+  port(port: number): ProbeFetcher;
+  /** Total budget for all probes together. */
+  budgetMs: number;
+  intervalMs?: number;
+  /** Who is being probed, for messages: `container "api" (instance "tenant-1")`. */
+  subject: string;
+  /** False once the container has exited: stop probing a dead run instead of waiting out the budget. */
+  isRunning?: () => boolean;
+}
+
+export interface ReadinessResult {
+  durationMs: number;
+  /** Attempts per probe, in `checks` order. */
+  attempts: number[];
+}
+
+interface ProbeOutcome {
+  lastStatus?: number;
+  lastError?: string;
+  attempts: number;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+
+function describeCheck(check: ResolvedReadyCheck): string {
+  return `GET ${check.path} on port ${check.port} (expects ${check.status})`;
+}
+
+function lastSeen(outcome: ProbeOutcome): string {
+  if (outcome.lastStatus !== undefined) return `last answered ${outcome.lastStatus}`;
+  if (outcome.lastError !== undefined) return `last error: ${outcome.lastError}`;
+  return "no attempt completed";
+}
+
+/** Resolves when every probe passed; rejects with `NotReadyError` when the budget runs out. */
+export async function waitUntilReady(options: ReadinessOptions): Promise<ReadinessResult> {
+  const started = Date.now();
+  const deadline = started + options.budgetMs;
+  const interval = options.intervalMs ?? DEFAULT_READY_POLL_INTERVAL_MS;
+  // One controller for the whole wait: the first failing probe stops the others' timers and in-flight attempts.
+  const stop = new AbortController();
+
+  const probe = async (check: ResolvedReadyCheck): Promise<number> => {
+    const outcome: ProbeOutcome = { attempts: 0 };
+    const url = `http://container${check.path}`;
+    for (;;) {
+      if (stop.signal.aborted) return outcome.attempts;
+      if (options.isRunning && !options.isRunning()) {
+        throw new MoorageError(
+          "start-failed",
+          500,
+          `moorage: ${options.subject} exited while waiting for readyOn probe ${describeCheck(check)}; ${lastSeen(outcome)}`,
+        );
+      }
+      outcome.attempts++;
+      const attempt = new AbortController();
+      const onStop = () => attempt.abort();
+      stop.signal.addEventListener("abort", onStop, { once: true });
+      const timer = setTimeout(
+        () => attempt.abort(),
+        Math.max(1, Math.min(MAX_PROBE_ATTEMPT_MS, deadline - Date.now())),
+      );
+      try {
+        const response = await options.port(check.port).fetch(url, { method: "GET", signal: attempt.signal });
+        // Drain nothing: cancel the body so the probe never holds a connection open.
+        await response.body?.cancel().catch(() => {});
+        if (response.status === check.status) return outcome.attempts;
+        outcome.lastStatus = response.status;
+        outcome.lastError = undefined;
+      } catch (error) {
+        outcome.lastStatus = undefined;
+        outcome.lastError = attempt.signal.aborted
+          ? "timed out"
+          : error instanceof Error
+            ? error.message
+            : String(error);
+      } finally {
+        clearTimeout(timer);
+        stop.signal.removeEventListener("abort", onStop);
+      }
+      if (Date.now() + interval >= deadline) {
+        throw new NotReadyError(
+          `moorage: ${options.subject} was not ready after ${Math.round(options.budgetMs / 100) / 10}s: readyOn ` +
+            `probe ${describeCheck(check)} ${lastSeen(outcome)} after ${outcome.attempts} attempt(s). Fix the ` +
+            `app's ${check.path} handler, or raise readyTimeout in moorage/containers.ts if it needs longer.`,
+        );
+      }
+      await sleep(interval, stop.signal);
+    }
+  };
+
+  try {
+    const attempts = await Promise.all(options.checks.map(probe));
+    return { durationMs: Date.now() - started, attempts };
+  } finally {
+    stop.abort();
+  }
+}
