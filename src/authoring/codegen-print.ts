@@ -35,6 +35,17 @@ function inline(value: Json): string | undefined {
 }
 
 /**
+ * The formatter always breaks an array of two or more objects (each with more than one key) or of two or more
+ * arrays (each with more than one item), however short: a list of records reads better one per line.
+ */
+function alwaysBreaks(value: Json[]): boolean {
+  if (value.length < 2) return false;
+  const objects = value.every((v) => !isPrimitive(v) && !Array.isArray(v) && Object.keys(v).length > 1);
+  const arrays = value.every((v) => Array.isArray(v) && v.length > 1);
+  return objects || arrays;
+}
+
+/**
  * Prints `value` starting at column `column` with `indent` spaces of nesting. Objects always break onto lines
  * (the formatter keeps an object expanded when its first key is on a new line); arrays and the objects inside
  * them stay on one line when they fit.
@@ -45,8 +56,8 @@ export function printValue(value: Json, indent = 0, column = 0): string {
   const close = " ".repeat(indent);
   if (Array.isArray(value)) {
     if (value.length === 0) return "[]";
-    const one = inline(value);
-    if (one !== undefined && column + one.length <= LINE_WIDTH) return one;
+    const one = alwaysBreaks(value) ? undefined : inline(value);
+    if (one !== undefined && column + one.length + 1 <= LINE_WIDTH) return one;
     const items = value.map((item) => `${pad}${printArrayItem(item, indent + 2)},`);
     return `[\n${items.join("\n")}\n${close}]`;
   }

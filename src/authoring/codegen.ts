@@ -60,7 +60,9 @@ function specsBlock(containers: readonly CodegenContainer[]): string {
     if (c.definition.maxInstances !== undefined) spec.maxInstances = c.definition.maxInstances;
     return spec;
   });
-  const body = specs.length === 0 ? "[]" : printValue(specs, 0, "export const containerSpecs = ".length);
+  // The column counts what follows the array on its line, so the one-line form is only used when it fits.
+  const body =
+    specs.length === 0 ? "[]" : printValue(specs, 0, "export const containerSpecs = ".length + " as const".length);
   return [
     "/** What the client needs per container: the key on `containers(env)`, its binding, its pool size. */",
     `export const containerSpecs = ${body} as const;`,
