@@ -35,8 +35,8 @@ export type BridgeHandler<Env = unknown> = (request: Request, env: Env, caller: 
  *
  * @example setBridgeHandler(bridgeHandler(rpc));
  */
-export function bridgeHandler<Env, Identity>(
-  rpc: RpcHandler<Env, Identity>,
+export function bridgeHandler<Env, Identity = ContainerIdentity>(
+  rpc: RpcHandler<Env, unknown>,
   options: BridgeHandlerOptions<Env, Identity> = {},
 ): BridgeHandler<Env> {
   return async (request, env, caller) => {

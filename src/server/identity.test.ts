@@ -39,7 +39,10 @@ describe("bearerTokenIdentity", () => {
   const resolve = bearerTokenIdentity();
 
   it("returns the identity on a matching token", async () => {
-    expect(await resolve(withAuth(`Bearer ${SECRET}`), env)).toEqual({ kind: "token", secret: "MOORAGE_CONTAINER_TOKEN" });
+    expect(await resolve(withAuth(`Bearer ${SECRET}`), env)).toEqual({
+      kind: "token",
+      secret: "MOORAGE_CONTAINER_TOKEN",
+    });
     expect(await resolve(withAuth(`bearer ${SECRET}`), env)).not.toBeNull();
   });
 
@@ -74,7 +77,10 @@ describe("firstIdentity", () => {
   it("returns the first non-null identity", async () => {
     const second = vi.fn(async () => ({ kind: "user" }));
     const resolve = firstIdentity<typeof env, unknown>(bearerTokenIdentity(), second);
-    expect(await resolve(withAuth(`Bearer ${SECRET}`), env)).toEqual({ kind: "token", secret: "MOORAGE_CONTAINER_TOKEN" });
+    expect(await resolve(withAuth(`Bearer ${SECRET}`), env)).toEqual({
+      kind: "token",
+      secret: "MOORAGE_CONTAINER_TOKEN",
+    });
     expect(second).not.toHaveBeenCalled();
     expect(await resolve(withAuth(), env)).toEqual({ kind: "user" });
   });
@@ -97,7 +103,10 @@ describe("bridgeHandler (zero-config)", () => {
 
   it("ignores headers a container could forge", async () => {
     const response = await bridge(
-      internal({ functionPath: "jobs:whoami" }, { authorization: `Bearer ${SECRET}`, "moorage-instance": "someone-else" }),
+      internal(
+        { functionPath: "jobs:whoami" },
+        { authorization: `Bearer ${SECRET}`, "moorage-instance": "someone-else" },
+      ),
       env,
       caller,
     );

@@ -44,7 +44,9 @@ describe("createRpcHandler", () => {
     const { status, headers, body } = await call(rpc, post({ functionPath: "jobs:listPending", args: { limit: 5 } }));
     expect(status).toBe(200);
     expect(headers.get("content-type")).toMatch(/^application\/json/);
-    expect(decode(body.result)).toEqual([{ id: "job-1", createdAt: new Date("2025-01-02T03:04:05.000Z"), size: 2n ** 70n }]);
+    expect(decode(body.result)).toEqual([
+      { id: "job-1", createdAt: new Date("2025-01-02T03:04:05.000Z"), size: 2n ** 70n },
+    ]);
   });
 
   it("answers 405 with Allow: POST for other methods", async () => {
@@ -72,7 +74,10 @@ describe("createRpcHandler", () => {
 
   it("answers 400 when the declared kind does not match the function", async () => {
     const { rpc } = setup();
-    const { status, body } = await call(rpc, post({ functionPath: "jobs:markDone", args: { id: "abc" }, kind: "query" }));
+    const { status, body } = await call(
+      rpc,
+      post({ functionPath: "jobs:markDone", args: { id: "abc" }, kind: "query" }),
+    );
     expect(status).toBe(400);
     expect(body.error.message).toContain("is a mutation");
   });
@@ -242,7 +247,9 @@ describe("createRpcHandler", () => {
   });
 
   it("fails fast on a registry entry that is not a function", () => {
-    expect(() => createRpcHandler({ functions: { "jobs:x": (() => 1) as never } })).toThrow(/not a query, mutation or action/);
+    expect(() => createRpcHandler({ functions: { "jobs:x": (() => 1) as never } })).toThrow(
+      /not a query, mutation or action/,
+    );
     expect(() => createRpcHandler({ functions: { nocolon: registry["jobs:echo"] } })).toThrow(/"<file>:<export>"/);
   });
 });
