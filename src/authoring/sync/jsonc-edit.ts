@@ -67,9 +67,8 @@ function appendSibling(
     const at = hasComma ? after + 1 : last.offset + last.length;
     return [{ offset: at, length: 0, content: `${hasComma ? " " : ", "}${render("", false)}${hasComma ? "," : ""}` }];
   }
-  const lastText = text.slice(last.offset, last.offset + last.length);
   const indent = lineIndent(text, last.offset);
-  const member = render(indent, lastText.includes("\n"));
+  const member = render(indent, siblingIsMultiline(text, last));
   const end = last.offset + last.length;
   const afterLast = skipTrivia(text, end);
   const hasComma = text[afterLast] === ",";
@@ -80,6 +79,16 @@ function appendSibling(
   const at = closesOnLine ? (hasComma ? afterLast + 1 : end) : lineEnd;
   edits.push({ offset: at, length: 0, content: `${style.eol}${indent}${member}${hasComma ? "," : ""}` });
   return edits;
+}
+
+/**
+ * Whether a new member should span lines: like its last sibling when that is an object or array (one-line
+ * bindings stay one-line), otherwise yes (a new `"containers": [...]` after `"main": "..."`).
+ */
+function siblingIsMultiline(text: string, last: Node): boolean {
+  const value = last.type === "property" ? last.children?.[1] : last;
+  if (value === undefined || (value.type !== "object" && value.type !== "array")) return true;
+  return text.slice(value.offset, value.offset + value.length).includes("\n");
 }
 
 /** `[]` or `{}` becomes a multi-line container with the one member, indented one unit deeper than its line. */
