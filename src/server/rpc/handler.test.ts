@@ -6,7 +6,7 @@ import { registry } from "../../../test/fixtures/functions/registry.js";
 import type { FixtureEnv } from "../../../test/fixtures/functions/server.js";
 import { UnauthorizedError } from "../errors.js";
 import { createFunctions } from "../functions.js";
-import { decode, encode } from "../wire.js";
+import { decode, encode, type JsonValue } from "../wire.js";
 import { createRpcHandler, DEFAULT_MAX_BODY_BYTES } from "./handler.js";
 
 const env: FixtureEnv = { GREETING: "hello" };
@@ -27,10 +27,15 @@ function post(body: unknown, init: RequestInit = {}): Request {
   });
 }
 
+interface Answer {
+  result: JsonValue;
+  error: { code: string; message: string; issues?: Array<{ message: string; path?: unknown[] }> };
+}
+
 async function call(rpc: ReturnType<typeof setup>["rpc"], request: Request) {
   const response = await rpc(request, env);
   if (!response) throw new Error("handler declined the request");
-  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, any> };
+  return { status: response.status, headers: response.headers, body: (await response.json()) as Answer };
 }
 
 describe("createRpcHandler", () => {
