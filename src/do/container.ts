@@ -356,6 +356,7 @@ export class MoorageContainer<Env = unknown> extends Container<Env> {
    */
   async #runStart(options: ContainerStartConfigOptions | undefined): Promise<void> {
     const errorsBefore = this.#errorsReported;
+    let issuedStart = false;
     try {
       if (this.#stoppingSince !== undefined && this.#container.running) {
         throw new MoorageError(
@@ -375,12 +376,19 @@ export class MoorageContainer<Env = unknown> extends Container<Env> {
       }
       await this.#bindBridge(instance);
 
+      if (!wasRunning) {
+        // With the container not running, the base `stop()` only replays a pending `onStop` for the previous run
+        // (the platform library would otherwise replay it inside the start below, after the generation moved on,
+        // and the stop would be reported under the new run).
+        await super.stop();
+      }
       const startedAt = Date.now();
       let run = this.#ledger.read();
       if (!wasRunning || run.generation === 0) {
         run = this.#ledger.beginRun(startedAt);
         this.#readyGeneration = undefined;
       }
+      issuedStart = !wasRunning;
       await this.startAndWaitForPorts({
         ports: [...this.definition.requiredPorts],
         startOptions: {
@@ -422,11 +430,34 @@ export class MoorageContainer<Env = unknown> extends Container<Env> {
       }
       this.#readyGeneration = run.generation;
     } catch (error) {
-      const failure = classifyStartError(error, `moorage: ${this.#subject()}`);
+      const failure = await this.#startFailure(error, issuedStart);
       // The platform library reports most of its own failures through onError already; do not log twice.
       if (this.#errorsReported === errorsBefore) this.#reportError(failure, "start");
       throw failure;
     }
+  }
+
+  /**
+   * Classifies a start failure. A container that exited non-zero while its ports were awaited surfaces from the
+   * platform library as "not listening", which alone would read as a retryable cold start; it is a start failure.
+   */
+  async #startFailure(error: unknown, issuedStart: boolean): Promise<MoorageError> {
+    const who = `moorage: ${this.#subject()}`;
+    const failure = classifyStartError(error, who);
+    if (failure.kind !== "starting" || this.#container.running) return failure;
+    const state = await super.getState().catch(() => undefined);
+    const exitCode = state?.status === "stopped_with_code" ? state.exitCode : undefined;
+    const message = error instanceof Error ? error.message : String(error);
+    if ((exitCode !== undefined && exitCode !== 0) || (issuedStart && /not listening/i.test(message))) {
+      return new MoorageError(
+        "start-failed",
+        500,
+        `${who} exited${exitCode === undefined ? "" : ` with code ${exitCode}`} before its ports opened; check ` +
+          `the container's logs, its entrypoint, and that it listens on ${this.definition.requiredPorts.join(", ")}`,
+        { cause: error },
+      );
+    }
+    return failure;
   }
 
   /** Routes `moorage.internal` to the bridge handler with this instance's identity as params. */
