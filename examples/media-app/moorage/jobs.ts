@@ -7,7 +7,8 @@
  * calling through the zero-config bridge is identified by the platform as `{ container, instance }`.
  * Boundary: the queue lives in the Worker isolate's memory; a real app would keep it in a Durable Object or D1.
  */
-import { action, mutation, query, UnauthorizedError } from "moorage/server";
+import { UnauthorizedError } from "moorage/server";
+import { action, mutation, query } from "../src/functions";
 import * as v from "valibot";
 
 interface Job {
