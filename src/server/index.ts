@@ -3,7 +3,7 @@
  *
  * Imported by Worker code bundled for workerd, so nothing here touches Node built-ins or `cloudflare:*` modules.
  */
-import { createFunctions } from "./functions.js";
+import { type ActionCtx, createFunctions, type FunctionBuilder, type MutationCtx, type QueryCtx } from "./functions.js";
 import type { RegisteredContainers, RegisteredEnv, RegisteredIdentity } from "./register.js";
 
 export {
@@ -70,8 +70,20 @@ export type { RpcErrorBody, RpcErrorCode, RpcSuccessBody } from "./rpc/respond.j
 export { timingSafeEqual } from "./timing-safe.js";
 export { decode, encode, type JsonValue, parse, stringify, WIRE_TAG, WireError } from "./wire.js";
 
+const builders = createFunctions<RegisteredEnv, RegisteredIdentity, RegisteredContainers>();
+
+// Annotated rather than destructured: the emitted .d.ts must keep the `Registered*` aliases (resolved where the
+// builders are used, after the app's augmentation) instead of the `unknown`s they resolve to inside this package.
+
 /**
- * Builders typed from `Register` (see `register.ts`). For several apps in one codebase, or without augmentation,
- * use `createFunctions<Env, Identity, Containers>()` instead.
+ * A query builder typed from `Register` (see `register.ts`). For several apps in one codebase, or without
+ * augmentation, use `createFunctions<Env, Identity, Containers>()` instead.
  */
-export const { query, mutation, action } = createFunctions<RegisteredEnv, RegisteredIdentity, RegisteredContainers>();
+export const query: FunctionBuilder<"query", QueryCtx<RegisteredEnv, RegisteredIdentity>> = builders.query;
+/** A mutation builder typed from `Register`. */
+export const mutation: FunctionBuilder<"mutation", MutationCtx<RegisteredEnv, RegisteredIdentity>> = builders.mutation;
+/** An action builder typed from `Register`. */
+export const action: FunctionBuilder<
+  "action",
+  ActionCtx<RegisteredEnv, RegisteredIdentity, RegisteredContainers>
+> = builders.action;
