@@ -176,12 +176,12 @@ describe("environment", () => {
       { env: { A: "1" }, secrets: ["API_KEY"], secretsStore: { STRIPE_KEY: "STRIPE_SECRET" } },
       { env: { STRIPE_SECRET: { get: getSecret } } },
     );
-    await object.start({ envVars: { ONLY: "this" } });
+    await object.start({ envVars: { ONLY: "this" }, instance: "tenant-7" });
     expect(container.startCalls[0]?.env).toEqual({
       ONLY: "this",
       MOORAGE_URL: "http://moorage.internal",
       MOORAGE_CONTAINER: "api",
-      MOORAGE_INSTANCE: "fake-object-id",
+      MOORAGE_INSTANCE: "tenant-7",
     });
     expect(getSecret).not.toHaveBeenCalled();
   });

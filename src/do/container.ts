@@ -62,6 +62,12 @@ export function parseRuntimeExit(error: unknown): { exitCode: number; reason: St
 
 type ContainerClass = typeof Container;
 
+/** `start()` options: the platform library's, plus the instance name (RPC calls carry no `moorage-instance` header). */
+export interface MoorageStartOptions extends ContainerStartConfigOptions {
+  /** The instance name (`id` or `pool-N`), injected as `MOORAGE_INSTANCE` and used in lifecycle events. */
+  instance?: string;
+}
+
 /**
  * Registers the bridge's outbound handler on the concrete class *before* the base constructor runs: the base
  * constructor restores persisted outbound overrides and drops any whose handler is not registered on the class.
@@ -94,7 +100,7 @@ function withBridgeHost(hosts: readonly string[]): string[] {
  *   and `moorage-instance` (instance name); sets `moorage-cold-start-ms` on responses that waited for a start; its
  *   own failures carry `moorage-error` (`starting` 503/429 retryable, `not-ready` 503, `config` 500/400,
  *   `start-failed` 500) and a JSON body `{ error, message }`.
- * - `start(options?)`: starts (if needed) and resolves once every required port is open and `readyOn` passed.
+ * - `start(options?)` (`{ envVars?, entrypoint?, enableInternet?, labels?, instance? }`): starts (if needed) and resolves once every required port is open and `readyOn` passed.
  *   `options.envVars` replaces env + secrets + Secrets Store wholesale; a bare `start()` resolves them (fails
  *   closed). Joins a start already in flight.
  * - `stop(signal?)` (default SIGTERM; `getState()` then reports `stopping` until exit), `destroy()` (SIGKILL).
@@ -330,7 +336,8 @@ export class MoorageContainer<Env = unknown> extends Container<Env> {
    * definition's environment wholesale (Secrets Store is not read); a bare call resolves env, secrets and Secrets
    * Store and fails closed. A start already in flight is joined (its options win).
    */
-  override async start(options?: ContainerStartConfigOptions, _waitOptions?: WaitOptions): Promise<void> {
+  override async start(options?: MoorageStartOptions, _waitOptions?: WaitOptions): Promise<void> {
+    if (options?.instance) this.#learnInstance(options.instance);
     if (this.#isServing()) return;
     await this.#ensureServing(options);
   }

@@ -18,7 +18,7 @@ export {
   type StopParams,
 } from "@cloudflare/containers";
 export { type BridgeCaller, type BridgeHandler, setBridgeHandler } from "./bridge.js";
-export { MoorageContainer, parseRuntimeExit, type StopSignal } from "./container.js";
+export { MoorageContainer, type MoorageStartOptions, parseRuntimeExit, type StopSignal } from "./container.js";
 export { BRIDGE_HOST, BRIDGE_URL } from "./environment.js";
 export { ConfigError, MoorageError, NotReadyError, TRANSIENT_MESSAGES } from "./errors.js";
 export {
