@@ -124,6 +124,17 @@ describe("MoorageBridgeError mapping", () => {
     expect(await failure(moorage.query("jobs:whoami"))).toMatchObject({ code: "invalid_response", status: 200 });
   });
 
+  it("maps a flat { error, message } body, e.g. the bridge host's own 503", async () => {
+    const moorage = bridge({
+      fetch: async () => Response.json({ error: "bridge-not-mounted", message: "no bridge handler" }, { status: 503 }),
+    });
+    expect(await failure(moorage.query("jobs:whoami"))).toMatchObject({
+      code: "bridge-not-mounted",
+      status: 503,
+      message: "no bridge handler",
+    });
+  });
+
   it("reports a network failure as network_error", async () => {
     const moorage = bridge({
       fetch: async () => {

@@ -205,6 +205,11 @@ function readAnswer(text: string, status: number, functionPath: string, url: str
       );
     }
   }
+  // Tolerate `{ error: "code", message }`, the flat shape a proxy in front of the endpoint may answer with.
+  const flat = record as { error?: unknown; message?: unknown };
+  if (typeof flat.error === "string" && typeof flat.message === "string") {
+    throw new MoorageBridgeError(flat.error, flat.message, { status, functionPath });
+  }
   const error = record.error;
   if (error && typeof error.code === "string" && typeof error.message === "string") {
     throw new MoorageBridgeError(error.code, error.message, {

@@ -26,8 +26,11 @@ export interface BridgeHandlerOptions<Env, Identity> {
   readonly identity?: (caller: BridgeCaller, env: Env) => Identity;
 }
 
-/** The function `setBridgeHandler` accepts. */
-export type BridgeHandler<Env = unknown> = (request: Request, env: Env, caller: BridgeCaller) => Promise<Response>;
+/**
+ * The function `setBridgeHandler` accepts. `env` is `unknown` here because the Durable Object's outbound hook
+ * cannot know the app's Env type; it is the same Worker env the RPC handler expects.
+ */
+export type BridgeHandler = (request: Request, env: unknown, caller: BridgeCaller) => Promise<Response>;
 
 /**
  * The zero-config bridge for `rpc`: answers container calls to `rpc.path` with the calling container as identity
@@ -38,8 +41,9 @@ export type BridgeHandler<Env = unknown> = (request: Request, env: Env, caller: 
 export function bridgeHandler<Env, Identity = ContainerIdentity>(
   rpc: RpcHandler<Env, unknown>,
   options: BridgeHandlerOptions<Env, Identity> = {},
-): BridgeHandler<Env> {
-  return async (request, env, caller) => {
+): BridgeHandler {
+  return async (request, untypedEnv, caller) => {
+    const env = untypedEnv as Env;
     const pathname = new URL(request.url).pathname;
     if (pathname !== rpc.path) {
       return failure(404, "not_found", `The Moorage bridge only serves ${rpc.path}; got ${pathname}.`);

@@ -4,6 +4,8 @@
  */
 import { describe, expect, it, vi } from "vitest";
 import { registry } from "../../test/fixtures/functions/registry.js";
+import type { FixtureEnv } from "../../test/fixtures/functions/server.js";
+import type { BridgeHandler as DurableObjectBridgeHandler } from "../do/bridge.js";
 import { bridgeHandler } from "./bridge-handler.js";
 import { bearerTokenIdentity, firstIdentity } from "./identity.js";
 import { createRpcHandler } from "./rpc/handler.js";
@@ -129,6 +131,12 @@ describe("bridgeHandler (zero-config)", () => {
   it("answers 404 for other internal paths", async () => {
     const response = await bridge(new Request("http://moorage.internal/elsewhere", { method: "POST" }), env, caller);
     expect(response.status).toBe(404);
+  });
+
+  it("fits setBridgeHandler from moorage/do, whatever the app's Env", () => {
+    const typed = createRpcHandler<FixtureEnv>({ functions: registry });
+    const handler: DurableObjectBridgeHandler = bridgeHandler(typed);
+    expect(typeof handler).toBe("function");
   });
 
   it("maps the caller to a custom identity", async () => {
