@@ -611,3 +611,21 @@ describe("bridge and egress", () => {
     }
   });
 });
+
+describe("generated code", () => {
+  it("constructs with the exact signature codegen emits", async () => {
+    const definitions = { imageResizer: testDefinition({ labels: { team: "media" } }) };
+    class ImageResizerContainer extends MoorageContainer {
+      constructor(ctx: DurableObjectState, env: unknown) {
+        super(ctx, env, definitions.imageResizer, "imageResizer");
+      }
+    }
+    const fake = createFakeContext();
+    const object = new ImageResizerContainer(fake.ctx, {});
+    object.lifecycleSink = () => {};
+    await tick();
+    expect(object.exportName).toBe("imageResizer");
+    expect((await object.fetch(get())).status).toBe(200);
+    expect(fake.blockConcurrencyRejections).toEqual([]);
+  });
+});
