@@ -7,8 +7,7 @@
  * calling through the zero-config bridge is identified by the platform as `{ container, instance }`.
  * Boundary: the queue lives in the Worker isolate's memory; a real app would keep it in a Durable Object or D1.
  */
-import { UnauthorizedError } from "moorage/server";
-import { action, mutation, query } from "../src/functions";
+import { action, mutation, query, UnauthorizedError } from "moorage/server";
 import * as v from "valibot";
 
 interface Job {
@@ -60,5 +59,10 @@ export const transcode = action.input(v.object({ docId: v.string() })).handler(a
   if (!response.ok) throw new Error(`transcoder answered ${response.status}`);
   const result = (await response.json()) as { bootId: string; format: string };
   jobs.set(`${args.docId}:transcode`, { id: `${args.docId}:transcode`, kind: "transcode", done: true, doneBy: by });
-  return { docId: args.docId, transcoderBoot: result.bootId, format: result.format, attempts: response.headers.get("moorage-attempts") };
+  return {
+    docId: args.docId,
+    transcoderBoot: result.bootId,
+    format: result.format,
+    attempts: response.headers.get("moorage-attempts"),
+  };
 });

@@ -4,7 +4,8 @@
  *
  * Why it exists: this example lives inside the Moorage repo and must work offline.
  * - `package.json` depends on `"moorage": "file:../.."`; `npm install` would make `node_modules/moorage` a symlink
- *   to the repo. With no registry reachable `npm install` cannot run, so this makes that same symlink.
+ *   to the repo. With no registry reachable `npm install` cannot run, so this makes that same symlink, and links
+ *   the example's other dependencies (wrangler, valibot, workers-types) from the repo's own node_modules.
  * - The renderer image imports `moorage/bridge`. A real app's Dockerfile would `npm install moorage`; here the
  *   built package (package.json + dist) is copied into the build context as `containers/node_modules/moorage`.
  * - `.dev.vars` is created from `.dev.vars.example` when missing (never overwritten).
@@ -13,7 +14,7 @@
  * Boundary: touches only the example folder it is given (and reads the repo's `dist/`).
  */
 import { spawnSync } from "node:child_process";
-import { copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -26,17 +27,31 @@ export const LOCAL_SIGNING_KEY = "local-signing-key-2c9e";
  * Prepares `appDir` (default: this example) against the Moorage checkout at `repoRoot`.
  * `persistTo` is wrangler's local state folder (default `<appDir>/.wrangler/state`).
  */
-export function setup({ appDir = resolve(here, ".."), repoRoot = resolve(here, "../../.."), persistTo, log = console.log } = {}) {
+export function setup({
+  appDir = resolve(here, ".."),
+  repoRoot = resolve(here, "../../.."),
+  persistTo,
+  log = console.log,
+} = {}) {
   const dist = join(repoRoot, "dist");
   if (!existsSync(join(dist, "index.js"))) {
     throw new Error(`moorage is not built: ${dist}/index.js is missing. Run \`npm run build\` in ${repoRoot} first.`);
   }
 
-  const link = join(appDir, "node_modules", "moorage");
-  mkdirSync(dirname(link), { recursive: true });
-  if (existsSync(link) || isLink(link)) rmSync(link, { recursive: true, force: true });
-  symlinkSync(relative(dirname(link), repoRoot), link, "dir");
-  log(`linked ${relative(appDir, link)} -> ${repoRoot}`);
+  // What `npm install` would give this folder: moorage from the repo (file:../..), every other dependency from
+  // the repo's own node_modules (same versions: the repo pins them in its lockfile).
+  const pkg = JSON.parse(readFileSync(join(appDir, "package.json"), "utf8"));
+  for (const name of Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })) {
+    const target = name === "moorage" ? repoRoot : join(repoRoot, "node_modules", name);
+    if (!existsSync(target)) throw new Error(`${name} is not installed in ${repoRoot}; run \`npm ci\` there first`);
+    const link = join(appDir, "node_modules", name);
+    mkdirSync(dirname(link), { recursive: true });
+    if (existsSync(link) || isLink(link)) rmSync(link, { recursive: true, force: true });
+    symlinkSync(relative(dirname(link), target), link, "dir");
+  }
+  log(
+    `linked node_modules/{${Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).join(",")}} (moorage -> ${repoRoot})`,
+  );
 
   const vendored = join(appDir, "containers", "node_modules", "moorage");
   rmSync(vendored, { recursive: true, force: true });

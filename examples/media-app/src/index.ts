@@ -95,7 +95,10 @@ async function route(request: Request, env: Env): Promise<Response> {
   const c = containers(env);
   switch (first) {
     case undefined:
-      return json({ app: "media-app", try: ["POST /docs/doc-1/render", "GET /thumbs?w=256", "GET /state/renderer/doc-1"] });
+      return json({
+        app: "media-app",
+        try: ["POST /docs/doc-1/render", "GET /thumbs?w=256", "GET /state/renderer/doc-1"],
+      });
     case "docs":
       if (!second || !third) break;
       return docs(request, env, second, third, url);
@@ -106,7 +109,8 @@ async function route(request: Request, env: Env): Promise<Response> {
         const attempts = Number(url.searchParams.get("attempts") ?? 3);
         return c.thumbnailer.pool({ attempts }).fetch(`/thumb?w=${w}`);
       }
-      if (third === "poison") return c.thumbnailer.get(second).fetch("/poison", { method: "POST", body: await request.text() });
+      if (third === "poison")
+        return c.thumbnailer.get(second).fetch("/poison", { method: "POST", body: await request.text() });
       if (third === "info") return c.thumbnailer.get(second).fetch("/info");
       break;
     }

@@ -29,7 +29,9 @@ export function acceptWebSocket(req, socket, onText) {
     socket.end("HTTP/1.1 400 Bad Request\r\n\r\n");
     return;
   }
-  const accept = createHash("sha1").update(key + GUID).digest("base64");
+  const accept = createHash("sha1")
+    .update(key + GUID)
+    .digest("base64");
   socket.write(
     `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
   );

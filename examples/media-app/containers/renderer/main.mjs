@@ -32,7 +32,9 @@ const fingerprint = (value) =>
 
 function record(path) {
   seen.byPath[path] = (seen.byPath[path] ?? 0) + 1;
-  if (path === "/ready") return;
+  // `/ready` is Moorage's readiness probe; `/` is the platform's own "is the port open" check during start-up.
+  // Neither is application traffic.
+  if (path === "/ready" || path === "/") return;
   seen.firstAppRequestAt ??= Date.now();
   if (!isReady()) seen.appRequestsBeforeReady += 1;
 }
@@ -45,7 +47,8 @@ async function callback(mode, docId) {
       ? {} // MOORAGE_URL is set by Moorage inside the container; no token, identity comes from the platform
       : {
           baseUrl: process.env.APP_URL,
-          token: mode === "token" ? process.env.MOORAGE_CONTAINER_TOKEN : mode === "bad-token" ? "not-the-token" : undefined,
+          token:
+            mode === "token" ? process.env.MOORAGE_CONTAINER_TOKEN : mode === "bad-token" ? "not-the-token" : undefined,
         };
   const bridge = createContainerBridge(options);
   const outcome = {};

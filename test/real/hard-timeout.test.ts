@@ -1,0 +1,53 @@
+/**
+ * Issue 4 §4 item 9: `hardTimeout` (8 s for the transcoder in the test profile, with sleepAfter 30 s) stops a
+ * container that is busy the whole time; a stale timer from an earlier run does not stop a new run.
+ */
+import { describe, expect, test } from "vitest";
+import { useMediaApp } from "../fixtures/real-media-app/suite.js";
+
+const app = useMediaApp();
+const HARD_TIMEOUT_MS = 8_000;
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const stopped = (status: string) => status.startsWith("stopped");
+const info = (id: string) => app.client.json<{ bootId: string; startedAt: number }>(`/transcode/${id}/info`);
+
+describe("hardTimeout", () => {
+  test("a busy container is stopped when its hard timeout elapses", async () => {
+    const first = await info("hard-busy");
+    expect(first.status).toBe(200);
+    const startedAt = first.body.startedAt;
+    // Keep it busy: one request per second, far inside sleepAfter (30 s).
+    let stoppedAt: number | undefined;
+    for (let i = 0; i < 25 && stoppedAt === undefined; i++) {
+      await wait(1_000);
+      if (stopped(await app.client.status("transcoder", "hard-busy"))) stoppedAt = Date.now();
+      else await info("hard-busy");
+    }
+    expect(stoppedAt, "the transcoder was still running 25 s after start").toBeDefined();
+    expect((stoppedAt ?? 0) - startedAt).toBeGreaterThanOrEqual(HARD_TIMEOUT_MS - 500);
+    expect(app.logs()).toMatch(/hard-timeout/);
+  });
+
+  test("a stale timer from an earlier run does not stop a new run", async () => {
+    const id = "hard-stale";
+    expect((await app.client.json(`/lifecycle/transcoder/${id}/start`, { method: "POST" })).status).toBe(200);
+    const run1 = await info(id);
+    await wait(2_000);
+    expect((await app.client.json(`/lifecycle/transcoder/${id}/stop`, { method: "POST" })).status).toBe(200);
+    await app.client.until("run 1 to stop", async () => stopped(await app.client.status("transcoder", id)), 15_000);
+    await wait(1_000);
+    expect((await app.client.json(`/lifecycle/transcoder/${id}/start`, { method: "POST" })).status).toBe(200);
+    const run2 = await info(id);
+    expect(run2.body.bootId).not.toBe(run1.body.bootId);
+    // Run 1's timer fires at run1.startedAt + 8 s. Wait past it (with slack): run 2 must survive.
+    await wait(Math.max(0, run1.body.startedAt + HARD_TIMEOUT_MS + 2_000 - Date.now()));
+    expect(Date.now()).toBeLessThan(run2.body.startedAt + HARD_TIMEOUT_MS);
+    expect((await info(id)).body.bootId).toBe(run2.body.bootId);
+    // ... and run 2's own timer still stops it.
+    await app.client.until(
+      "run 2 to hit its own hard timeout",
+      async () => stopped(await app.client.status("transcoder", id)),
+      20_000,
+    );
+  });
+});

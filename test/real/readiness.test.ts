@@ -1,0 +1,44 @@
+/**
+ * Issue 4 §4 item 4: `readyOn` keeps traffic away from a container until its probes pass, and a probe that never
+ * passes ends in the documented error (503, `moorage-error: not-ready`, the failing probe named) within the
+ * readiness budget (`readyTimeout`, 6 s in the test profile).
+ */
+import { describe, expect, test } from "vitest";
+import { useMediaApp } from "../fixtures/real-media-app/suite.js";
+
+const app = useMediaApp();
+
+describe("readiness", () => {
+  test("a container whose /ready turns 200 after 1.5 s receives no request before then", async () => {
+    const started = Date.now();
+    const r = await app.client.json<{ bootId: string }>("/docs/ready-late/info");
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_500);
+    const stats = await app.client.json<{
+      bootId: string;
+      readyAt: number;
+      firstAppRequestAt: number;
+      appRequestsBeforeReady: number;
+      byPath: Record<string, number>;
+    }>("/docs/ready-late/stats");
+    expect(stats.body.bootId).toBe(r.body.bootId);
+    expect(stats.body.appRequestsBeforeReady).toBe(0);
+    expect(stats.body.firstAppRequestAt).toBeGreaterThanOrEqual(stats.body.readyAt);
+    expect(stats.body.byPath["/ready"]).toBeGreaterThanOrEqual(1); // it was probed
+  });
+
+  test("a probe that never passes yields 503 not-ready naming the probe, within the budget", async () => {
+    // Start this instance with an environment whose /ready never turns 200 (start({ envVars }) replaces the env).
+    const start = app.client.json("/lifecycle/renderer/ready-never/start", {
+      jsonBody: { envVars: { READY_DELAY_MS: "600000" } },
+    });
+    const started = Date.now();
+    const r = await app.client.json<{ error?: string; message?: string }>("/docs/ready-never/info");
+    const elapsed = Date.now() - started;
+    await start.catch(() => undefined);
+    expect(r.status).toBe(503);
+    expect(r.headers.get("moorage-error")).toBe("not-ready");
+    expect(JSON.stringify(r.body)).toContain("/ready");
+    expect(elapsed).toBeLessThan(6_000 + 6_000); // budget + start-up slack
+  });
+});

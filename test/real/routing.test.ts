@@ -1,0 +1,81 @@
+/**
+ * Issue 4 §4 items 1–2, against the media app under real workerd and Docker: `get(id)` reaches one container per
+ * id; `any()` spreads over the pool of `maxInstances`; `pool({ attempts })` moves to another instance when one
+ * answers 5xx or dies mid-request.
+ */
+import { describe, expect, test } from "vitest";
+import { useMediaApp } from "../fixtures/real-media-app/suite.js";
+
+const app = useMediaApp();
+
+type Thumb = { bootId: string };
+
+describe("routing", () => {
+  test("get(id): the same id always reaches the same container, different ids different containers", async () => {
+    const c = app.client;
+    const a1 = await c.json<{ bootId: string }>("/docs/route-a/info");
+    const b = await c.json<{ bootId: string }>("/docs/route-b/info");
+    const a2 = await c.json<{ bootId: string }>("/docs/route-a/info");
+    expect([a1.status, b.status, a2.status]).toEqual([200, 200, 200]);
+    expect(a2.body.bootId).toBe(a1.body.bootId);
+    expect(b.body.bootId).not.toBe(a1.body.bootId);
+    // A render for route-a lands in route-a's container too.
+    const render = await c.json<{ bootId: string; words: number }>("/docs/route-a/render", {
+      method: "POST",
+      body: "three little words",
+    });
+    expect(render.body).toMatchObject({ bootId: a1.body.bootId, words: 3 });
+  });
+
+  test("any() spreads requests over all maxInstances (3) pool containers", async () => {
+    const instances = new Set<string>();
+    const boots = new Set<string>();
+    for (let i = 0; i < 30; i++) {
+      const r = await app.client.json<Thumb>("/thumbs?w=64");
+      expect(r.status).toBe(200);
+      instances.add(r.headers.get("moorage-instance") ?? "?");
+      boots.add(r.body.bootId);
+    }
+    // 30 uniform picks over 3 instances miss one with probability 3·(2/3)^30 ≈ 1.6e-5.
+    expect([...instances].sort()).toEqual(["pool-0", "pool-1", "pool-2"]);
+    expect(boots.size).toBe(3);
+  });
+
+  test("pool({ attempts }) retries on another instance when one answers 5xx; any() passes the 5xx through", async () => {
+    const c = app.client;
+    for (const bad of ["pool-0", "pool-1"]) {
+      expect((await c.json(`/thumbs/${bad}/poison`, { jsonBody: { mode: "5xx" } })).status).toBe(200);
+    }
+    try {
+      const attempts: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        const r = await c.json<Thumb>("/thumbs/pool?w=96&attempts=3");
+        expect(r.status).toBe(200);
+        expect(r.headers.get("moorage-instance")).toBe("pool-2");
+        attempts.push(Number(r.headers.get("moorage-attempts")));
+      }
+      expect(Math.max(...attempts)).toBeGreaterThan(1);
+      // Without failover the application 5xx reaches the caller.
+      const statuses = new Set<number>();
+      for (let i = 0; i < 12; i++) statuses.add((await c.fetch("/thumbs?w=96")).status);
+      expect(statuses.has(503)).toBe(true);
+    } finally {
+      for (const bad of ["pool-0", "pool-1"]) await c.json(`/thumbs/${bad}/poison`, { jsonBody: { mode: "off" } });
+    }
+  });
+
+  test("pool({ attempts }) retries on another instance when one dies mid-request", async () => {
+    const c = app.client;
+    for (const bad of ["pool-0", "pool-1"]) {
+      expect((await c.json(`/thumbs/${bad}/poison`, { jsonBody: { mode: "die" } })).status).toBe(200);
+    }
+    let retried = 0;
+    for (let i = 0; i < 12 && retried < 2; i++) {
+      const r = await c.json<Thumb>("/thumbs/pool?w=32&attempts=3");
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      if (Number(r.headers.get("moorage-attempts")) > 1) retried += 1;
+    }
+    // Each poisoned instance dies once; with 12 pool calls both are all but certainly hit.
+    expect(retried).toBeGreaterThanOrEqual(1);
+  });
+});
