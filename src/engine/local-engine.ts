@@ -1,0 +1,214 @@
+/**
+ * Decides how `wrangler dev` runs real containers on this machine and returns the environment for it.
+ *
+ * Why: current workerd needs a Docker engine, a networking sidecar image and a docker CLI that can
+ * build what wrangler asks. On a machine with Docker Hub access and buildx the platform defaults work;
+ * offline or on Debian's docker.io they do not. `resolveLocalEngine()` finds the engine, picks the
+ * official sidecar when it is present or pullable and Moorage's own otherwise (or when forced), makes
+ * sure Moorage's images exist (cached builds), and returns the env vars to start wrangler with.
+ * Used by `moorage dev`, `moorage doctor` and the real-container test harness.
+ * Boundary: Node-only; talks to the Docker engine API and runs the engine/ build scripts; never starts
+ * a daemon (that is scripts/provision.sh's job) and never edits the user's project.
+ */
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { delimiter, join } from "node:path";
+import { LOCAL_ENGINE } from "./constants.js";
+import { engineVersion, imageExists, tryPull } from "./docker-api.js";
+
+export type SidecarKind = "official" | "moorage";
+export type SidecarChoice = "auto" | SidecarKind;
+
+export interface ResolveLocalEngineOptions {
+  /** Which sidecar to use; default: env MOORAGE_SIDECAR, else `auto`. */
+  sidecar?: SidecarChoice;
+  /** Engine to use; default: env DOCKER_HOST, else provisioning's own dockerd, else /var/run/docker.sock. */
+  dockerHost?: string;
+  /** Base environment (PATH, DOCKER_HOST, MOORAGE_SIDECAR...); default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /**
+   * Moorage images: `ensure` (default) runs the cached build scripts (about 1 s when up to date),
+   * `check` only verifies they exist, `skip` does neither.
+   */
+  images?: "ensure" | "check" | "skip";
+  /** Budget for trying to pull the official sidecar in `auto`/`official` mode (default 8 s). */
+  pullTimeoutMs?: number;
+  /** Progress lines (image builds, decisions). */
+  log?: (line: string) => void;
+}
+
+export interface LocalEngine {
+  /** Variables to add to wrangler's environment (merge over process.env). */
+  env: Record<string, string>;
+  sidecar: SidecarKind;
+  /** One sentence: why this sidecar. */
+  reason: string;
+  dockerHost: string;
+  /** Whether the real docker CLI has buildx (if not, the shim translates wrangler's build flags). */
+  buildx: boolean;
+  engineVersion: string;
+  /** The real docker CLI the shim calls. */
+  dockerCli: string;
+  images: { nodeBase: string; sidecar: string };
+}
+
+export type LocalEngineProblem =
+  | "docker-unreachable"
+  | "docker-cli-missing"
+  | "official-sidecar-unavailable"
+  | "image-missing"
+  | "image-build-failed";
+
+export class LocalEngineError extends Error {
+  constructor(
+    readonly problem: LocalEngineProblem,
+    message: string,
+    /** What to do about it, one line. */
+    readonly fix: string,
+  ) {
+    super(`${message}\n  -> ${fix}`);
+    this.name = "LocalEngineError";
+  }
+}
+
+/** The DOCKER_HOST to use when none is given: env, then provisioning's dockerd, then the system socket. */
+export function defaultDockerHost(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.DOCKER_HOST) return env.DOCKER_HOST;
+  if (existsSync(LOCAL_ENGINE.paths.ownDockerSocket)) return `unix://${LOCAL_ENGINE.paths.ownDockerSocket}`;
+  return LOCAL_ENGINE.defaultDockerHost;
+}
+
+/** First executable `docker` on PATH that is not Moorage's shim. */
+export function findDockerCli(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const explicit = env[LOCAL_ENGINE.envVars.realDocker];
+  if (explicit) return existsSync(explicit) ? explicit : undefined;
+  for (const dir of (env.PATH ?? "").split(delimiter)) {
+    const candidate = join(dir, "docker");
+    if (dir && candidate !== LOCAL_ENGINE.paths.dockerShim && existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function run(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ ok: boolean; out: string }> {
+  return new Promise((resolve) => {
+    execFile(file, args, { env, timeout: timeoutMs, maxBuffer: 8 * 1024 * 1024 }, (err, stdout, stderr) => {
+      resolve({ ok: !err, out: `${stdout}${stderr}`.trim() });
+    });
+  });
+}
+
+function sidecarChoice(opts: ResolveLocalEngineOptions, env: NodeJS.ProcessEnv): SidecarChoice {
+  const raw = opts.sidecar ?? env[LOCAL_ENGINE.envVars.sidecarChoice] ?? "auto";
+  if (raw === "auto" || raw === "official" || raw === "moorage") return raw;
+  throw new LocalEngineError(
+    "official-sidecar-unavailable",
+    `${LOCAL_ENGINE.envVars.sidecarChoice}=${raw} is not a sidecar choice`,
+    `set ${LOCAL_ENGINE.envVars.sidecarChoice} to auto, official or moorage`,
+  );
+}
+
+export async function resolveLocalEngine(opts: ResolveLocalEngineOptions = {}): Promise<LocalEngine> {
+  const baseEnv = opts.env ?? process.env;
+  const log = opts.log ?? (() => {});
+  const dockerHost = opts.dockerHost ?? defaultDockerHost(baseEnv);
+  const choice = sidecarChoice(opts, baseEnv);
+
+  let version: string;
+  try {
+    version = (await engineVersion(dockerHost)).version;
+  } catch (err) {
+    throw new LocalEngineError(
+      "docker-unreachable",
+      `no Docker engine answers at ${dockerHost} (${(err as Error).message})`,
+      "start one with scripts/provision.sh (it installs docker.io if needed and prints DOCKER_HOST), or set DOCKER_HOST",
+    );
+  }
+
+  const dockerCli = findDockerCli(baseEnv);
+  if (!dockerCli) {
+    throw new LocalEngineError(
+      "docker-cli-missing",
+      "no docker CLI on PATH (wrangler runs it to build images)",
+      `install one (apt-get install -y docker.io) or set ${LOCAL_ENGINE.envVars.realDocker} to its path`,
+    );
+  }
+  const cliEnv = { ...baseEnv, DOCKER_HOST: dockerHost };
+  const buildx = (await run(dockerCli, ["buildx", "version"], cliEnv, 5000)).ok;
+
+  // Which sidecar: the official image when it is here or can be pulled, ours otherwise.
+  let sidecar: SidecarKind;
+  let reason: string;
+  const official = LOCAL_ENGINE.images.officialSidecar;
+  if (choice === "moorage") {
+    sidecar = "moorage";
+    reason = `forced (${LOCAL_ENGINE.envVars.sidecarChoice}=moorage or option)`;
+  } else if (await imageExists(dockerHost, official).catch(() => false)) {
+    sidecar = "official";
+    reason = `official sidecar ${official} is present locally`;
+  } else {
+    const pullError = await tryPull(dockerHost, official, opts.pullTimeoutMs ?? 8000);
+    if (pullError === undefined) {
+      sidecar = "official";
+      reason = `official sidecar ${official} was pulled`;
+    } else if (choice === "official") {
+      throw new LocalEngineError(
+        "official-sidecar-unavailable",
+        `the official sidecar ${official} is not present and cannot be pulled: ${pullError}`,
+        `pull it where a registry is reachable and load it here, or use ${LOCAL_ENGINE.envVars.sidecarChoice}=moorage`,
+      );
+    } else {
+      sidecar = "moorage";
+      reason = `official sidecar cannot be pulled (${pullError.split("\n")[0]}); using Moorage's`;
+    }
+  }
+  log(`sidecar: ${sidecar} (${reason})`);
+
+  const mode = opts.images ?? "ensure";
+  const needed = sidecar === "moorage" ? ["nodeBase", "sidecar"] : ["nodeBase"];
+  if (mode === "ensure") {
+    await buildImages(needed.includes("sidecar"), { ...cliEnv, PATH: nodePath(baseEnv) }, log);
+  } else if (mode === "check") {
+    for (const key of needed as Array<keyof typeof LOCAL_ENGINE.images>) {
+      const ref = LOCAL_ENGINE.images[key];
+      if (!(await imageExists(dockerHost, ref))) {
+        throw new LocalEngineError("image-missing", `image ${ref} is missing on ${dockerHost}`, "build it: scripts/provision.sh");
+      }
+    }
+  }
+
+  const egressImage = sidecar === "moorage" ? LOCAL_ENGINE.images.sidecar : official;
+  return {
+    env: {
+      [LOCAL_ENGINE.envVars.dockerHost]: dockerHost,
+      // Always the shim: it passes through when buildx exists, and it makes wrangler's unconditional
+      // `docker pull <egress image>` succeed for a locally present image.
+      [LOCAL_ENGINE.envVars.dockerBin]: LOCAL_ENGINE.paths.dockerShim,
+      [LOCAL_ENGINE.envVars.realDocker]: dockerCli,
+      [LOCAL_ENGINE.envVars.egressImage]: egressImage,
+    },
+    sidecar,
+    reason,
+    dockerHost,
+    buildx,
+    engineVersion: version,
+    dockerCli,
+    images: { nodeBase: LOCAL_ENGINE.images.nodeBase, sidecar: egressImage },
+  };
+}
+
+/** PATH with provisioning's Node 22 first when it exists (the build scripts run node/esbuild). */
+function nodePath(env: NodeJS.ProcessEnv): string {
+  const path = env.PATH ?? "";
+  return existsSync(LOCAL_ENGINE.paths.node22Bin) ? `${LOCAL_ENGINE.paths.node22Bin}${delimiter}${path}` : path;
+}
+
+async function buildImages(withSidecar: boolean, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<void> {
+  const scripts = [LOCAL_ENGINE.paths.buildBase, ...(withSidecar ? [LOCAL_ENGINE.paths.buildSidecar] : [])];
+  for (const script of scripts) {
+    const { ok, out } = await run(script, [], { ...env, MOORAGE_NODE_BIN: env.MOORAGE_NODE_BIN ?? process.execPath }, 300_000);
+    for (const line of out.split("\n").filter((l) => l.startsWith("[moorage]"))) log(line.replace(/^\[moorage\] /, ""));
+    if (!ok) {
+      throw new LocalEngineError("image-build-failed", `${script} failed:\n${out}`, "run scripts/provision.sh to see the full output");
+    }
+  }
+}
