@@ -49,9 +49,17 @@ export function runWrangler(
   options: { cwd: string; env?: Record<string, string> },
 ): RunningWrangler {
   const child = spawn(bin, args, { cwd: options.cwd, stdio: "inherit", env: { ...process.env, ...options.env } });
+  // Ctrl-C reaches wrangler through the terminal's process group, but `kill <moorage pid>` (a supervisor, a test
+  // harness) reaches only us: forward it so wrangler and its workerd never outlive the command.
+  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+  for (const signal of signals) process.on(signal, forward);
   const exited = new Promise<number>((resolve, reject) => {
     child.on("error", (error) => reject(new CommandFailed(`moorage: could not start ${bin}: ${error.message}`)));
-    child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    child.on("exit", (code, signal) => {
+      for (const s of signals) process.off(s, forward);
+      resolve(code ?? (signal ? 1 : 0));
+    });
   });
   return { exited, kill: (signal = "SIGTERM") => child.kill(signal) };
 }
