@@ -62,7 +62,9 @@ export function probeEngine(): Promise<EngineStatus> {
       };
     } catch (err) {
       const reason = err instanceof LocalEngineError ? err.message : `unexpected: ${(err as Error).stack ?? err}`;
-      const verdict = inCi() ? "FAILING (CI=true: real-container tests must run in CI)" : "SKIPPING real-container tests";
+      const verdict = inCi()
+        ? "FAILING (CI=true: real-container tests must run in CI)"
+        : "SKIPPING real-container tests";
       process.stderr.write(
         `\n${"=".repeat(100)}\n[moorage real tests] ${verdict}\n[moorage real tests] ${reason.replace(/\n/g, "\n[moorage real tests] ")}\n${"=".repeat(100)}\n\n`,
       );
@@ -107,7 +109,9 @@ export interface DockerContainer {
 
 /** Containers on the engine (all states). */
 export async function listContainers(): Promise<DockerContainer[]> {
-  const { stdout } = await execFileP("docker", ["ps", "-a", "--no-trunc", "--format", "{{json .}}"], { env: process.env });
+  const { stdout } = await execFileP("docker", ["ps", "-a", "--no-trunc", "--format", "{{json .}}"], {
+    env: process.env,
+  });
   return stdout
     .split("\n")
     .filter(Boolean)
@@ -183,10 +187,14 @@ export async function startWranglerDev(opts: StartWranglerDevOptions): Promise<W
   const before = new Set((await listContainers()).map((c) => c.id));
   const args = [
     "dev",
-    "--ip", "127.0.0.1",
-    "--port", String(port),
-    "--inspector-port", String(inspectorPort),
-    "--persist-to", persistDir,
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(inspectorPort),
+    "--persist-to",
+    persistDir,
     "--show-interactive-dev-session=false",
     ...(opts.config ? ["--config", opts.config] : []),
     ...(opts.args ?? []),

@@ -29,13 +29,20 @@ describe("readiness", () => {
 
   test("a probe that never passes yields 503 not-ready naming the probe, within the budget", async () => {
     // Start this instance with an environment whose /ready never turns 200 (start({ envVars }) replaces the env).
-    const start = app.client.json("/lifecycle/renderer/ready-never/start", {
+    // start() itself waits for readiness, so it is not awaited here: the request below joins that same start.
+    const started = Date.now();
+    const start = app.client.json<{ error?: string }>("/lifecycle/renderer/ready-never/start", {
       jsonBody: { envVars: { READY_DELAY_MS: "600000" } },
     });
-    const started = Date.now();
+    await app.client.until("the container to be started", async () => {
+      const status = await app.client.status("renderer", "ready-never");
+      return status !== "stopped";
+    });
     const r = await app.client.json<{ error?: string; message?: string }>("/docs/ready-never/info");
     const elapsed = Date.now() - started;
-    await start.catch(() => undefined);
+    const startResult = await start;
+    expect(startResult.status).toBeGreaterThanOrEqual(500); // the explicit start reports the same failure
+    expect(JSON.stringify(startResult.body)).toContain("/ready");
     expect(r.status).toBe(503);
     expect(r.headers.get("moorage-error")).toBe("not-ready");
     expect(JSON.stringify(r.body)).toContain("/ready");

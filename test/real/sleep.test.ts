@@ -68,22 +68,21 @@ describe("sleepAfter", () => {
     expect(await boot("sleep-renew")).toBe(first);
   });
 
-  test("a client that aborts mid-request does not keep the container awake past sleepAfter", async () => {
+  test("a caller that aborts mid-request does not keep the container awake past sleepAfter", async () => {
     await boot("sleep-abort");
-    const controller = new AbortController();
-    const slow = app.client
-      .fetch("/docs/sleep-abort/slow?ms=60000", { signal: controller.signal })
-      .catch(() => "aborted");
-    await wait(1_000);
-    controller.abort();
-    expect(await slow).toBe("aborted");
+    // The Worker calls the container with a 1 s deadline (AbortSignal.timeout) for a render that takes 60 s.
+    // (A curl that disconnects cannot be used here: wrangler dev's proxy does not pass client disconnects on to
+    // the Worker, so request.signal never fires locally; see the suite's notes.)
+    const r = await app.client.json<{ error: string }>("/docs/sleep-abort/slow?ms=60000&deadlineMs=1000");
+    expect(r.status).toBe(504);
     const abortedAt = Date.now();
-    // The container's own request would run for 60 s; it must stop about sleepAfter after the abort instead.
+    // Were the aborted request still counted, the container would stay awake for the full 60 s; released at the
+    // abort, it stops about sleepAfter (4 s) later.
     await app.client.until(
       "the renderer to stop after the abort",
       async () => stopped(await app.client.status("renderer", "sleep-abort")),
-      25_000,
+      SLEEP_AFTER_MS + 8_000,
     );
-    expect(Date.now() - abortedAt).toBeLessThan(25_000);
+    expect(Date.now() - abortedAt).toBeLessThan(SLEEP_AFTER_MS + 8_000);
   });
 });

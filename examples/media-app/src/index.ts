@@ -5,7 +5,8 @@
  * `moorage-wait-ms` and `moorage-cold-start-ms` headers so callers see what cold starts cost):
  *   POST /docs/:id/render           render a document in its own renderer (`get(id)`)
  *   GET  /docs/:id/admin            the renderer's admin port (`get(id).port(9090)`)
- *   GET  /docs/:id/{info,env,build-info,stats,boom,slow}   renderer diagnostics (see containers/renderer)
+ *   GET  /docs/:id/{info,env,build-info,stats,boom}   renderer diagnostics (see containers/renderer)
+ *   GET  /docs/:id/slow?ms=&deadlineMs=   a slow render, abandoned after the app's own deadline
  *   GET  /docs/:id/preview          WebSocket live preview (upgrade passes through)
  *   POST /docs/:id/callback         the renderer calls back into the app through the bridge ({ mode })
  *   GET  /thumbs?w=                 a thumbnail from any pool instance (`any()`)
@@ -52,9 +53,19 @@ async function docs(request: Request, env: Env, id: string, action: string, url:
       return doc.fetch(new Request(new URL("/ws", "http://container"), request));
     case "callback":
       return doc.fetch("/callback", { method: "POST", body: await request.text() });
-    case "slow":
-      // Forward the caller's abort: a client that goes away must not keep the container busy.
-      return doc.fetch(`/slow${url.search}`, { signal: request.signal });
+    case "slow": {
+      // A deadline of the app's own (?deadlineMs=) or the caller going away aborts the container call; either way
+      // the container must not stay awake for a request nobody waits for.
+      const deadline = Number(url.searchParams.get("deadlineMs") ?? 0);
+      const signal = deadline > 0 ? AbortSignal.any([request.signal, AbortSignal.timeout(deadline)]) : request.signal;
+      try {
+        return await doc.fetch(`/slow?ms=${url.searchParams.get("ms") ?? 1000}`, { signal });
+      } catch (error) {
+        if (signal.aborted)
+          return json({ error: "the render took longer than the deadline", deadlineMs: deadline }, 504);
+        throw error;
+      }
+    }
     case "info":
     case "env":
     case "build-info":
