@@ -55,7 +55,8 @@ afterAll(() => {
   if (project) rmSync(resolve(project, ".."), { recursive: true, force: true });
 });
 
-describe("moorage CLI end to end", () => {
+// Each step spawns Node (and wrangler): generous timeouts so a loaded machine does not fail a correct run.
+describe("moorage CLI end to end", { timeout: 180_000 }, () => {
   it("prints help and version with exit 0, and a usage error with exit 2", () => {
     const help = moorage("--help");
     expect(help.code).toBe(0);
