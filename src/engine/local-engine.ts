@@ -89,7 +89,12 @@ export function findDockerCli(env: NodeJS.ProcessEnv = process.env): string | un
   return undefined;
 }
 
-function run(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ ok: boolean; out: string }> {
+function run(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<{ ok: boolean; out: string }> {
   return new Promise((resolve) => {
     execFile(file, args, { env, timeout: timeoutMs, maxBuffer: 8 * 1024 * 1024 }, (err, stdout, stderr) => {
       resolve({ ok: !err, out: `${stdout}${stderr}`.trim() });
@@ -171,7 +176,11 @@ export async function resolveLocalEngine(opts: ResolveLocalEngineOptions = {}): 
     for (const key of needed as Array<keyof typeof LOCAL_ENGINE.images>) {
       const ref = LOCAL_ENGINE.images[key];
       if (!(await imageExists(dockerHost, ref))) {
-        throw new LocalEngineError("image-missing", `image ${ref} is missing on ${dockerHost}`, "build it: scripts/provision.sh");
+        throw new LocalEngineError(
+          "image-missing",
+          `image ${ref} is missing on ${dockerHost}`,
+          "build it: scripts/provision.sh",
+        );
       }
     }
   }
@@ -205,10 +214,19 @@ function nodePath(env: NodeJS.ProcessEnv): string {
 async function buildImages(withSidecar: boolean, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<void> {
   const scripts = [LOCAL_ENGINE.paths.buildBase, ...(withSidecar ? [LOCAL_ENGINE.paths.buildSidecar] : [])];
   for (const script of scripts) {
-    const { ok, out } = await run(script, [], { ...env, MOORAGE_NODE_BIN: env.MOORAGE_NODE_BIN ?? process.execPath }, 300_000);
+    const { ok, out } = await run(
+      script,
+      [],
+      { ...env, MOORAGE_NODE_BIN: env.MOORAGE_NODE_BIN ?? process.execPath },
+      300_000,
+    );
     for (const line of out.split("\n").filter((l) => l.startsWith("[moorage]"))) log(line.replace(/^\[moorage\] /, ""));
     if (!ok) {
-      throw new LocalEngineError("image-build-failed", `${script} failed:\n${out}`, "run scripts/provision.sh to see the full output");
+      throw new LocalEngineError(
+        "image-build-failed",
+        `${script} failed:\n${out}`,
+        "run scripts/provision.sh to see the full output",
+      );
     }
   }
 }

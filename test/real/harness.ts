@@ -156,6 +156,11 @@ export interface StartWranglerDevOptions {
   env?: Record<string, string>;
   /** Extra CLI arguments. */
   args?: string[];
+  /**
+   * wrangler's local state folder (`--persist-to`), e.g. one a test seeded beforehand (a local Secrets Store
+   * value). Default: a fresh temp folder, removed by `stop()`; a given folder is left in place.
+   */
+  persistTo?: string;
   /** How long to wait for "Ready on" (default 180 s: first image builds are slow). */
   readyTimeoutMs?: number;
   /** Echo wrangler's output to stderr as it arrives (default: env MOORAGE_TEST_VERBOSE=1). */
@@ -183,7 +188,7 @@ export async function startWranglerDev(opts: StartWranglerDevOptions): Promise<W
   const engine = await requireEngine();
   const port = await freePort();
   const inspectorPort = await freePort();
-  const persistDir = mkdtempSync(join(tmpdir(), "moorage-wrangler-state-"));
+  const persistDir = opts.persistTo ?? mkdtempSync(join(tmpdir(), "moorage-wrangler-state-"));
   const before = new Set((await listContainers()).map((c) => c.id));
   const args = [
     "dev",
@@ -235,7 +240,7 @@ export async function startWranglerDev(opts: StartWranglerDevOptions): Promise<W
     await killGroup(child, exited);
     // workerd removes its containers on a clean exit; make sure, whatever happened.
     await removeContainers((await sessionContainers()).map((c) => c.id));
-    rmSync(persistDir, { recursive: true, force: true });
+    if (!opts.persistTo) rmSync(persistDir, { recursive: true, force: true });
   };
 
   const url = `http://127.0.0.1:${port}`;

@@ -83,7 +83,7 @@ export function buildResponse(q: DnsQuestion, rcode: number, ipv4Answers: readon
     rr.writeUInt16BE(1, 4); // IN
     rr.writeUInt32BE(ttl, 6);
     rr.writeUInt16BE(4, 10);
-    ip.split(".").forEach((octet, i) => rr.writeUInt8(Number(octet), 12 + i));
+    for (const [i, octet] of ip.split(".").entries()) rr.writeUInt8(Number(octet), 12 + i);
     return rr;
   });
   return Buffer.concat([header, q.questionBytes, ...answers]);

@@ -35,6 +35,8 @@ export interface DnsServerOptions {
   hosts: HostTable;
   /** Upstream resolvers (ip addresses); defaults to the nameservers in /etc/resolv.conf. */
   upstream?: string[];
+  /** Upstream port (53; tests use another). */
+  upstreamPort?: number;
   log: (msg: string) => void;
 }
 
@@ -97,7 +99,8 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<dgram.Sock
     if (verdict !== "relay") return send(buildResponse(q, verdict.rcode, verdict.answers));
     const target = upstream[0];
     if (target === undefined || pending.size >= MAX_PENDING_UPSTREAM) return send(buildResponse(q, RCODE_SERVFAIL));
-    const id = (nextId = (nextId + 1) & 0xffff);
+    nextId = (nextId + 1) & 0xffff;
+    const id = nextId;
     const copy = Buffer.from(msg);
     copy.writeUInt16BE(id, 0);
     const timer = setTimeout(() => {
@@ -112,7 +115,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<dgram.Sock
         send(out);
       },
     });
-    relay.send(copy, 53, target);
+    relay.send(copy, opts.upstreamPort ?? 53, target);
   });
 
   await new Promise<void>((resolve, reject) => {

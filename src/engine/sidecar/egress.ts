@@ -16,7 +16,7 @@
  */
 import net from "node:net";
 import tls from "node:tls";
-import { originalDestination, type OriginalDestination } from "./conntrack.js";
+import { type OriginalDestination, originalDestination } from "./conntrack.js";
 import { headEnd, looksLikeHttpRequest, parseRequestHead, parseResponseHead, readHead } from "./http-head.js";
 import { type HostTable, isIpLiteral, isSynthetic, normalizeHostname } from "./names.js";
 import { destroyBoth, splice } from "./pipe.js";
@@ -95,6 +95,11 @@ export class EgressInterceptor {
     this.server?.close();
   }
 
+  /** Where the listener is bound (after `listen()`). */
+  address(): net.AddressInfo | undefined {
+    return (this.server?.address() as net.AddressInfo | null) ?? undefined;
+  }
+
   private record(e: Omit<EgressEvent, "at">): void {
     this.events.push({ at: new Date().toISOString(), ...e });
     if (this.events.length > 50) this.events.shift();
@@ -117,7 +122,12 @@ export class EgressInterceptor {
     const egressPort = this.opts.state.current.port;
     const gateway = this.opts.gateway();
     if (egressPort === undefined || gateway === undefined) {
-      this.record({ kind: sniffed.kind, authority: target.authority, hostname, outcome: "dropped: workerd egress port unknown" });
+      this.record({
+        kind: sniffed.kind,
+        authority: target.authority,
+        hostname,
+        outcome: "dropped: workerd egress port unknown",
+      });
       app.destroy();
       return;
     }
@@ -130,7 +140,12 @@ export class EgressInterceptor {
     try {
       answer = await readHead(upstream, CONNECT_TIMEOUT_MS);
     } catch (err) {
-      this.record({ kind: sniffed.kind, authority: target.authority, hostname, outcome: `closed: ${(err as Error).message}` });
+      this.record({
+        kind: sniffed.kind,
+        authority: target.authority,
+        hostname,
+        outcome: `closed: ${(err as Error).message}`,
+      });
       destroyBoth(app, upstream);
       return;
     }
@@ -186,7 +201,8 @@ export function sniff(app: net.Socket, dst: Promise<OriginalDestination | undefi
     let rawTimer: NodeJS.Timeout | undefined;
     // Server-speaks-first protocols send nothing: with a known destination, treat them as raw soon.
     void dst.then((d) => {
-      if (d && !settled && buf.length === 0) rawTimer = setTimeout(() => done({ kind: "raw", bytes: buf }), SNIFF_RAW_AFTER_MS);
+      if (d && !settled && buf.length === 0)
+        rawTimer = setTimeout(() => done({ kind: "raw", bytes: buf }), SNIFF_RAW_AFTER_MS);
     });
     const giveUp = setTimeout(() => done(classifyFinal(buf)), SNIFF_GIVE_UP_MS);
     const onData = (chunk: Buffer) => {
@@ -238,7 +254,11 @@ export function splitHostHeader(value: string | undefined): { host: string | und
 }
 
 /** Where to CONNECT and which hostname hint to send. Pure. */
-export function resolveTarget(s: Sniffed, dst: OriginalDestination | undefined, hosts: HostTable): EgressTarget | undefined {
+export function resolveTarget(
+  s: Sniffed,
+  dst: OriginalDestination | undefined,
+  hosts: HostTable,
+): EgressTarget | undefined {
   const nameFromIp = dst && isSynthetic(dst.ip) ? hosts.hostnameFor(dst.ip) : undefined;
   if (s.kind === "http") {
     const hostname = s.host ?? nameFromIp;

@@ -39,7 +39,11 @@ export function isIpLiteral(host: string): boolean {
 
 /** Lower-case, strip a trailing dot and brackets; what workerd's normalizeHostname does for plain names. */
 export function normalizeHostname(host: string): string {
-  return host.trim().replace(/^\[|\]$/g, "").replace(/\.$/, "").toLowerCase();
+  return host
+    .trim()
+    .replace(/^\[|\]$/g, "")
+    .replace(/\.$/, "")
+    .toLowerCase();
 }
 
 /**

@@ -18,8 +18,8 @@ import { parseSidecarArgs } from "./args.js";
 import { conntrackAvailable } from "./conntrack.js";
 import { startDnsServer } from "./dns-server.js";
 import { EgressInterceptor } from "./egress.js";
-import { startIngressServer } from "./ingress.js";
 import { defaultGateway, firstHost } from "./gateway.js";
+import { startIngressServer } from "./ingress.js";
 import { HostTable } from "./names.js";
 import { Firewall } from "./netfilter.js";
 import { EgressState } from "./state.js";
@@ -115,7 +115,8 @@ async function main(): Promise<void> {
   });
 
   const conntrack = await conntrackAvailable();
-  if (!conntrack) log("note: /proc/net/nf_conntrack unavailable; raw TCP egress cannot be forwarded (HTTP/TLS still are)");
+  if (!conntrack)
+    log("note: /proc/net/nf_conntrack unavailable; raw TCP egress cannot be forwarded (HTTP/TLS still are)");
 
   const ingress = await startIngressServer({
     host: args.ingress.host,

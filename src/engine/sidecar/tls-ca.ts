@@ -40,11 +40,21 @@ export class LocalCa {
   static async create(openssl = "openssl"): Promise<LocalCa> {
     const dir = await mkdtemp(join(tmpdir(), "moorage-ca-"));
     await run(openssl, [
-      "req", "-x509", ...EC,
-      "-keyout", join(dir, "ca.key"), "-out", join(dir, "ca.pem"),
-      "-days", "30", "-subj", "/CN=Moorage local sidecar CA",
-      "-addext", "basicConstraints=critical,CA:TRUE",
-      "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+      "req",
+      "-x509",
+      ...EC,
+      "-keyout",
+      join(dir, "ca.key"),
+      "-out",
+      join(dir, "ca.pem"),
+      "-days",
+      "30",
+      "-subj",
+      "/CN=Moorage local sidecar CA",
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
     ]);
     return new LocalCa(await readFile(join(dir, "ca.pem"), "utf8"), dir, openssl);
   }
@@ -61,17 +71,32 @@ export class LocalCa {
   }
 
   private async mint(hostname: string): Promise<tls.SecureContext> {
-    if (!/^[a-z0-9.*:_-]+$/i.test(hostname)) throw new Error(`refusing to mint a certificate for ${JSON.stringify(hostname)}`);
+    if (!/^[a-z0-9.*:_-]+$/i.test(hostname))
+      throw new Error(`refusing to mint a certificate for ${JSON.stringify(hostname)}`);
     const base = join(this.dir, `leaf-${this.serial++}`);
     const san = isIpLiteral(hostname) ? `IP:${hostname}` : `DNS:${hostname}`;
     await run(this.openssl, [
-      "req", "-x509", ...EC,
-      "-CA", join(this.dir, "ca.pem"), "-CAkey", join(this.dir, "ca.key"),
-      "-keyout", `${base}.key`, "-out", `${base}.pem`,
-      "-days", "7", "-subj", `/CN=${hostname.slice(0, 64)}`,
-      "-addext", `subjectAltName=${san}`,
-      "-addext", "basicConstraints=critical,CA:FALSE",
-      "-addext", "extendedKeyUsage=serverAuth",
+      "req",
+      "-x509",
+      ...EC,
+      "-CA",
+      join(this.dir, "ca.pem"),
+      "-CAkey",
+      join(this.dir, "ca.key"),
+      "-keyout",
+      `${base}.key`,
+      "-out",
+      `${base}.pem`,
+      "-days",
+      "7",
+      "-subj",
+      `/CN=${hostname.slice(0, 64)}`,
+      "-addext",
+      `subjectAltName=${san}`,
+      "-addext",
+      "basicConstraints=critical,CA:FALSE",
+      "-addext",
+      "extendedKeyUsage=serverAuth",
     ]);
     const [key, cert] = await Promise.all([readFile(`${base}.key`), readFile(`${base}.pem`)]);
     return tls.createSecureContext({ key, cert: Buffer.concat([cert, Buffer.from(this.pem)]) });

@@ -49,7 +49,11 @@ function sniFromHello(h: Buffer): string | undefined {
         const nameType = h.readUInt8(q);
         const nameLen = h.readUInt16BE(q + 1);
         q += 3;
-        if (nameType === 0) return need(h, q, nameLen).subarray(q, q + nameLen).toString("ascii").toLowerCase();
+        if (nameType === 0)
+          return need(h, q, nameLen)
+            .subarray(q, q + nameLen)
+            .toString("ascii")
+            .toLowerCase();
         q += nameLen;
       }
       return undefined;
