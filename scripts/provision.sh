@@ -101,24 +101,34 @@ own_dockerd_pid() {
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
 }
 
-install_engine_packages() {
-  local missing=()
-  command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
-  command -v docker >/dev/null 2>&1 || missing+=(docker.io)
-  command -v iptables >/dev/null 2>&1 || missing+=(iptables)
-  [ ${#missing[@]} -eq 0 ] && return 0
+# apt_install PKG...: Debian packages, quietly, as root; fails loudly with the command to run by hand.
+apt_install() {
   local t0
   t0=$(now)
-  log "engine: installing ${missing[*]} with apt-get (about 30 s) ..."
+  log "apt: installing $* (docker.io takes about 30 s) ..."
   command -v apt-get >/dev/null 2>&1 ||
-    die "no Docker engine and no apt-get to install one" "install Docker Engine and iptables, or set DOCKER_HOST to a running engine"
+    die "missing $* and no apt-get to install them" "install them with your package manager, or set DOCKER_HOST to a running engine"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 ||
     die "apt-get update failed" "check that Debian's apt mirrors are reachable"
-  # shellcheck disable=SC2046
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    $(printf '%s\n' "${missing[@]}" | sort -u) >&2 ||
-    die "apt-get install ${missing[*]} failed" "run it by hand to see why: apt-get install -y docker.io iptables"
-  log "engine: packages installed in $(since "$t0")s"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2 ||
+    die "apt-get install $* failed" "run it by hand to see why: apt-get install -y $*"
+  log "apt: installed in $(since "$t0")s"
+}
+
+install_engine_packages() {
+  local missing=()
+  if ! command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1; then missing+=(docker.io); fi
+  command -v iptables >/dev/null 2>&1 || missing+=(iptables)
+  [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+}
+
+# The sidecar image is assembled from host files: it needs the host's iptables and openssl.
+ensure_image_tools() {
+  local missing=()
+  command -v iptables >/dev/null 2>&1 || missing+=(iptables)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  [ -f /etc/ssl/certs/ca-certificates.crt ] || missing+=(ca-certificates)
+  [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 }
 
 start_own_dockerd() {
@@ -202,6 +212,7 @@ stop_own_dockerd() {
 # ---------------------------------------------------------------- images + output
 build_images() {
   local t0
+  ensure_image_tools
   t0=$(now)
   MOORAGE_NODE_BIN=$NODE_BIN "$ROOT/engine/images/build-base.sh"
   T_BASE=$(since "$t0")

@@ -98,7 +98,15 @@ export async function tryPull(dockerHost: string, ref: string, timeoutMs: number
   }
   try {
     const res = await dockerRequest(dockerHost, "POST", `/images/create?${query}`, timeoutMs);
-    if (res.status !== 200) return `pull answered ${res.status}: ${res.body.trim().slice(0, 300)}`;
+    if (res.status !== 200) {
+      let message = res.body.trim();
+      try {
+        message = (JSON.parse(message) as { message?: string }).message ?? message;
+      } catch {
+        // Not JSON: keep the text.
+      }
+      return `pull answered ${res.status}: ${message.slice(0, 300)}`;
+    }
     // Errors during a pull arrive inside the 200 progress stream.
     const error = res.body
       .split("\n")

@@ -11,7 +11,7 @@
  * a daemon (that is scripts/provision.sh's job) and never edits the user's project.
  */
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { LOCAL_ENGINE } from "./constants.js";
 import { engineVersion, imageExists, tryPull } from "./docker-api.js";
@@ -33,6 +33,11 @@ export interface ResolveLocalEngineOptions {
   images?: "ensure" | "check" | "skip";
   /** Budget for trying to pull the official sidecar in `auto`/`official` mode (default 8 s). */
   pullTimeoutMs?: number;
+  /**
+   * In `auto` mode a failed pull is remembered for this long (default 10 min), so an offline machine does
+   * not pay the pull attempt on every start. 0 disables the memory.
+   */
+  pullFailureTtlMs?: number;
   /** Progress lines (image builds, decisions). */
   log?: (line: string) => void;
 }
@@ -151,7 +156,10 @@ export async function resolveLocalEngine(opts: ResolveLocalEngineOptions = {}): 
     sidecar = "official";
     reason = `official sidecar ${official} is present locally`;
   } else {
-    const pullError = await tryPull(dockerHost, official, opts.pullTimeoutMs ?? 8000);
+    const ttl = opts.pullFailureTtlMs ?? 10 * 60_000;
+    const remembered = choice === "auto" && ttl > 0 ? recentPullFailure(official, ttl) : undefined;
+    const pullError = remembered ?? (await tryPull(dockerHost, official, opts.pullTimeoutMs ?? 8000));
+    if (pullError !== undefined && remembered === undefined) rememberPullFailure(official, pullError);
     if (pullError === undefined) {
       sidecar = "official";
       reason = `official sidecar ${official} was pulled`;
@@ -203,6 +211,29 @@ export async function resolveLocalEngine(opts: ResolveLocalEngineOptions = {}): 
     dockerCli,
     images: { nodeBase: LOCAL_ENGINE.images.nodeBase, sidecar: egressImage },
   };
+}
+
+const pullMemoryFile = () => join(LOCAL_ENGINE.paths.home, "official-sidecar-pull.json");
+
+function recentPullFailure(image: string, ttlMs: number): string | undefined {
+  try {
+    const m = JSON.parse(readFileSync(pullMemoryFile(), "utf8")) as { image?: string; at?: number; error?: string };
+    if (m.image === image && typeof m.at === "number" && Date.now() - m.at < ttlMs && m.error) {
+      return `${m.error} (remembered from ${Math.round((Date.now() - m.at) / 1000)} s ago)`;
+    }
+  } catch {
+    // No memory yet.
+  }
+  return undefined;
+}
+
+function rememberPullFailure(image: string, error: string): void {
+  try {
+    mkdirSync(LOCAL_ENGINE.paths.home, { recursive: true });
+    writeFileSync(pullMemoryFile(), JSON.stringify({ image, at: Date.now(), error }));
+  } catch {
+    // Best effort: without the memory the next start just tries again.
+  }
 }
 
 /** PATH with provisioning's Node 22 first when it exists (the build scripts run node/esbuild). */

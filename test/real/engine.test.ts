@@ -8,6 +8,7 @@
  * container hop and sidecar tunnel latency).
  * Boundary: skips loudly without Docker (fails under CI=true); removes every container it started.
  */
+import { execFile } from "node:child_process";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -119,6 +120,12 @@ describe.skipIf(await shouldSkip())("local engine (real containers)", () => {
     const tunnel: number[] = [];
     for (let i = 0; i < SAMPLES; i++) tunnel.push((await timed(() => tunnelPing(published))).ms);
     figures.sidecarTunnel = percentiles(tunnel);
+    // Baseline: the same request straight to the namespace's bridge address (no sidecar in the path).
+    const ip = (await docker(["inspect", "-f", "{{.NetworkSettings.IPAddress}}", sidecar?.id ?? ""])).trim();
+    const direct: number[] = [];
+    for (let i = 0; i < SAMPLES; i++) direct.push((await timed(() => rawPing(ip, 8080, false))).ms);
+    figures.directToApp = percentiles(direct);
+    figures.sidecarIngressOverheadP50Ms = +(percentiles(tunnel).p50 - percentiles(direct).p50).toFixed(2);
     expect(percentiles(tunnel).p50).toBeLessThan(50);
   });
 
@@ -137,25 +144,29 @@ describe.skipIf(await shouldSkip())("local engine (real containers)", () => {
   });
 });
 
-async function hostPortOf(containerId: string, containerPort: number): Promise<number> {
-  const { execFile } = await import("node:child_process");
-  const out = await new Promise<string>((resolve, reject) =>
-    execFile("docker", ["port", containerId, `${containerPort}/tcp`], { env: process.env }, (err, stdout) =>
-      err ? reject(err) : resolve(stdout),
-    ),
+function docker(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile("docker", args, { env: process.env }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
   );
+}
+
+async function hostPortOf(containerId: string, containerPort: number): Promise<number> {
+  const out = await docker(["port", containerId, `${containerPort}/tcp`]);
   const port = Number(/:(\d+)\s*$/m.exec(out)?.[1]);
   if (!Number.isInteger(port)) throw new Error(`no published port for ${containerId}: ${out}`);
   return port;
 }
 
 /** One request through a fresh CONNECT tunnel (what workerd does per container fetch). */
-function tunnelPing(ingressPort: number): Promise<void> {
+const tunnelPing = (ingressPort: number) => rawPing("127.0.0.1", ingressPort, true);
+
+/** One `GET /ping` on a fresh TCP connection, optionally inside a CONNECT tunnel to the app port. */
+function rawPing(host: string, port: number, viaConnect: boolean): Promise<void> {
   return new Promise((resolve, reject) => {
-    const s = net.connect(ingressPort, "127.0.0.1");
+    const s = net.connect(port, host);
     s.setNoDelay(true);
     let buf = "";
-    s.write("CONNECT 127.0.0.1:8080 HTTP/1.1\r\nX-Dst-Addr: 127.0.0.1:8080\r\n\r\n");
+    if (viaConnect) s.write("CONNECT 127.0.0.1:8080 HTTP/1.1\r\nX-Dst-Addr: 127.0.0.1:8080\r\n\r\n");
     s.write("GET /ping HTTP/1.1\r\nHost: container\r\nConnection: close\r\n\r\n");
     s.on("data", (d) => {
       buf += d.toString();
@@ -165,7 +176,7 @@ function tunnelPing(ingressPort: number): Promise<void> {
       }
     });
     s.on("error", reject);
-    s.on("close", () => reject(new Error(`tunnel closed without the expected answer: ${JSON.stringify(buf)}`)));
-    s.setTimeout(5000, () => s.destroy(new Error(`tunnel timed out: ${buf}`)));
+    s.on("close", () => reject(new Error(`connection closed without the expected answer: ${JSON.stringify(buf)}`)));
+    s.setTimeout(5000, () => s.destroy(new Error(`ping timed out: ${buf}`)));
   });
 }

@@ -28,6 +28,7 @@ describe("netfilter rules", () => {
     const off = filterRules(39001, false, false);
     expect(off).toContain("-A OUTPUT -j MOORAGE_FILTER");
     expect(off).toContain("-A MOORAGE_FILTER -d 127.0.0.0/8 -j RETURN");
+    expect(off).toContain("-A MOORAGE_FILTER -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN");
     expect(off).toContain("-A MOORAGE_FILTER -j REJECT --reject-with icmp-net-prohibited");
     const on = filterRules(39001, true, true);
     expect(on).not.toContain("REJECT");

@@ -46,7 +46,9 @@ export function filterRules(sidecarGid: number, internetEnabled: boolean, hooked
   if (!internetEnabled) {
     // `-o` still names the pre-REDIRECT device in this hook, so redirected packets are matched by
     // their new destination (127.0.0.1) instead.
+    // Replies to inbound connections (e.g. the host reaching the container's bridge address) are not egress.
     lines.push(
+      `-A ${FILTER_CHAIN} -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN`,
       `-A ${FILTER_CHAIN} -o lo -j RETURN`,
       `-A ${FILTER_CHAIN} -d 127.0.0.0/8 -j RETURN`,
       `-A ${FILTER_CHAIN} -m owner --gid-owner ${sidecarGid} -j RETURN`,
