@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from "vitest";
 import { setupConstants } from "../fixtures/real-media-app/constants.js";
-import { useMediaApp } from "../fixtures/real-media-app/suite.js";
+import { mediaAppSkipped, useMediaApp } from "../fixtures/real-media-app/suite.js";
 
 const app = useMediaApp();
 
@@ -16,7 +16,7 @@ type Callback = Record<"jobs:whoami" | "jobs:listPending" | "jobs:markDone" | "j
 const callback = (id: string, mode: string, docId: string) =>
   app.client.json<Callback>(`/docs/${id}/callback`, { jsonBody: { mode, docId } });
 
-describe("the container-to-app bridge", () => {
+describe.skipIf(mediaAppSkipped)("the container-to-app bridge", () => {
   test("zero-config: query, mutation and action succeed and see the calling container and instance", async () => {
     const r = await callback("bridge-zero", "zero-config", "doc-1");
     expect(r.status, JSON.stringify(r.body)).toBe(200);

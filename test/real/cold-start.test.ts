@@ -5,11 +5,11 @@
  */
 import { describe, expect, test } from "vitest";
 import { dockerPs } from "../fixtures/real-media-app/app.js";
-import { useMediaApp } from "../fixtures/real-media-app/suite.js";
+import { mediaAppSkipped, useMediaApp } from "../fixtures/real-media-app/suite.js";
 
 const app = useMediaApp();
 
-describe("cold start", () => {
+describe.skipIf(mediaAppSkipped)("cold start", () => {
   test("the first request to a new id succeeds without a provisioning error", async () => {
     const r = await app.client.json<{ words: number }>("/docs/cold-first/render", {
       method: "POST",

@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from "vitest";
 import { dockerPs } from "../fixtures/real-media-app/app.js";
-import { useMediaApp } from "../fixtures/real-media-app/suite.js";
+import { mediaAppSkipped, useMediaApp } from "../fixtures/real-media-app/suite.js";
 
 const app = useMediaApp();
 const stopped = (status: string) => status.startsWith("stopped");
@@ -28,7 +28,7 @@ function events(instance: string): Array<Record<string, unknown>> {
     .filter((e) => e.instance === instance);
 }
 
-describe("lifecycle", () => {
+describe.skipIf(mediaAppSkipped)("lifecycle", () => {
   test("getState, start, stop, start again, destroy", async () => {
     const id = "life-1";
     expect(stopped(await app.client.status("thumbnailer", id))).toBe(true); // never started

@@ -7,12 +7,12 @@
 import { createHash } from "node:crypto";
 import { describe, expect, test } from "vitest";
 import { dockerPs } from "../fixtures/real-media-app/app.js";
-import { useMediaApp } from "../fixtures/real-media-app/suite.js";
+import { mediaAppSkipped, useMediaApp } from "../fixtures/real-media-app/suite.js";
 
 const app = useMediaApp();
 const fingerprint = (value: string) => createHash("sha256").update(value).digest("hex").slice(0, 16);
 
-describe("ports, build args, env and secrets", () => {
+describe.skipIf(mediaAppSkipped)("ports, build args, env and secrets", () => {
   test("port(9090) reaches the admin port; no port picks the default 8080; one container serves both", async () => {
     const main = await app.client.json<{ port: number; bootId: string }>("/docs/ports-1/info");
     const admin = await app.client.json<{ port: number; bootId: string }>("/docs/ports-1/admin");

@@ -4,11 +4,11 @@
  * readiness budget (`readyTimeout`, 6 s in the test profile).
  */
 import { describe, expect, test } from "vitest";
-import { useMediaApp } from "../fixtures/real-media-app/suite.js";
+import { mediaAppSkipped, useMediaApp } from "../fixtures/real-media-app/suite.js";
 
 const app = useMediaApp();
 
-describe("readiness", () => {
+describe.skipIf(mediaAppSkipped)("readiness", () => {
   test("a container whose /ready turns 200 after 1.5 s receives no request before then", async () => {
     const started = Date.now();
     const r = await app.client.json<{ bootId: string }>("/docs/ready-late/info");

@@ -4,13 +4,13 @@
  * answers 5xx or dies mid-request.
  */
 import { describe, expect, test } from "vitest";
-import { useMediaApp } from "../fixtures/real-media-app/suite.js";
+import { mediaAppSkipped, useMediaApp } from "../fixtures/real-media-app/suite.js";
 
 const app = useMediaApp();
 
 type Thumb = { bootId: string };
 
-describe("routing", () => {
+describe.skipIf(mediaAppSkipped)("routing", () => {
   test("get(id): the same id always reaches the same container, different ids different containers", async () => {
     const c = app.client;
     const a1 = await c.json<{ bootId: string }>("/docs/route-a/info");

@@ -4,7 +4,7 @@
  * mid-request does not keep it awake past `sleepAfter`.
  */
 import { describe, expect, test } from "vitest";
-import { useMediaApp } from "../fixtures/real-media-app/suite.js";
+import { mediaAppSkipped, useMediaApp } from "../fixtures/real-media-app/suite.js";
 
 const app = useMediaApp();
 const SLEEP_AFTER_MS = 4_000;
@@ -12,7 +12,7 @@ const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const boot = async (id: string) => (await app.client.json<{ bootId: string }>(`/docs/${id}/info`)).body.bootId;
 const stopped = (status: string) => status.startsWith("stopped");
 
-describe("sleepAfter", () => {
+describe.skipIf(mediaAppSkipped)("sleepAfter", () => {
   test("an idle container is stopped after sleepAfter, and the next request starts a new one", async () => {
     const first = await boot("sleep-idle");
     const idleSince = Date.now();
