@@ -14,7 +14,17 @@
  * Boundary: touches only the example folder it is given (and reads the repo's `dist/`).
  */
 import { spawnSync } from "node:child_process";
-import { copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -48,6 +58,7 @@ export function setup({
     mkdirSync(dirname(link), { recursive: true });
     if (existsSync(link) || isLink(link)) rmSync(link, { recursive: true, force: true });
     symlinkSync(relative(dirname(link), target), link, "dir");
+    linkBins(appDir, name, target);
   }
   log(
     `linked node_modules/{${Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).join(",")}} (moorage -> ${repoRoot})`,
@@ -78,6 +89,19 @@ export function setup({
   if (result.status === 0) log("seeded the local Secrets Store (media-app-local/signing-key)");
   else if (/already exists/i.test(output)) log("local Secrets Store already seeded");
   else throw new Error(`seeding the local Secrets Store failed (wrangler ${args.join(" ")}):\n${output.trim()}`);
+}
+
+/** `node_modules/.bin/<bin>` links, as npm makes them, so `npm run dev` finds `moorage` and `wrangler`. */
+function linkBins(appDir, name, target) {
+  const { bin } = JSON.parse(readFileSync(join(target, "package.json"), "utf8"));
+  const bins = typeof bin === "string" ? { [name.split("/").pop()]: bin } : (bin ?? {});
+  for (const [command, file] of Object.entries(bins)) {
+    const link = join(appDir, "node_modules", ".bin", command);
+    mkdirSync(dirname(link), { recursive: true });
+    if (existsSync(link) || isLink(link)) rmSync(link, { force: true });
+    symlinkSync(relative(dirname(link), join(appDir, "node_modules", name, file)), link);
+    chmodSync(join(target, file), 0o755); // npm marks bin targets executable when it links them; so do we
+  }
 }
 
 function isLink(path) {
