@@ -16,11 +16,11 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 IMAGE=$MOORAGE_NODE_BASE_IMAGE
 NODE_BIN=${MOORAGE_NODE_BIN:-$(command -v node || true)}
 [ -n "$NODE_BIN" ] && [ -x "$NODE_BIN" ] ||
-  die "no Node binary to put in $IMAGE" "run scripts/provision.sh, or set MOORAGE_NODE_BIN to a Node 22 binary"
+  die "no Node binary to put in $IMAGE" "run engine/provision.sh, or set MOORAGE_NODE_BIN to a Node 22 binary"
 NODE_MAJOR=$("$NODE_BIN" -p 'process.versions.node.split(".")[0]')
 [ "$NODE_MAJOR" = "${IMAGE##*:}" ] ||
   die "$NODE_BIN is Node $NODE_MAJOR but $IMAGE must contain Node ${IMAGE##*:}" \
-    "set MOORAGE_NODE_BIN to a Node ${IMAGE##*:} binary (scripts/provision.sh installs one under ~/.cache/moorage/node22)"
+    "set MOORAGE_NODE_BIN to a Node ${IMAGE##*:} binary (engine/provision.sh installs one under ~/.cache/moorage/node22)"
 
 # Small userland: sh for `docker exec`-style calls, cp for workerd's snapshot clone, a few for debugging.
 TOOLS="/bin/sh /bin/cat /bin/ls /bin/cp /bin/mkdir /bin/rm /bin/sleep /usr/bin/env"

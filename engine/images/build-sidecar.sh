@@ -17,9 +17,9 @@ ROOT=$(cd "$HERE/../.." && pwd)
 IMAGE=$MOORAGE_SIDECAR_REPO:$MOORAGE_SIDECAR_VERSION
 BASE=$MOORAGE_NODE_BASE_IMAGE
 
-command -v node >/dev/null 2>&1 || die "node is not on PATH" "run scripts/provision.sh (it prints the PATH to use)"
+command -v node >/dev/null 2>&1 || die "node is not on PATH" "run engine/provision.sh (it prints the PATH to use)"
 BASE_ID=$(docker_cli image inspect -f '{{.Id}}' "$BASE" 2>/dev/null) ||
-  die "base image $BASE is missing" "build it first: engine/images/build-base.sh (or run scripts/provision.sh)"
+  die "base image $BASE is missing" "build it first: engine/images/build-base.sh (or run engine/provision.sh)"
 
 IPT=$(command -v iptables || true)
 [ -n "$IPT" ] || die "iptables is not installed on this host; the sidecar image copies it from here" "apt-get install -y iptables"
@@ -84,7 +84,7 @@ docker_cli build -q \
   --build-arg "VERSION=$MOORAGE_SIDECAR_VERSION" \
   --label "$MOORAGE_INPUTS_LABEL=$KEY" \
   -t "$IMAGE" "$CTX" >/dev/null ||
-  die "docker build of $IMAGE failed (see above)" "check the engine (scripts/provision.sh status)"
+  die "docker build of $IMAGE failed (see above)" "check the engine (engine/provision.sh status)"
 # Smoke check: the image's iptables and node must run (catches a missing library right here).
 docker_cli run --rm --entrypoint /usr/sbin/iptables "$IMAGE" --version >/dev/null 2>&1 ||
   die "iptables does not run inside $IMAGE" "run: docker run --rm --entrypoint /usr/sbin/iptables $IMAGE --version"

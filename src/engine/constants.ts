@@ -75,7 +75,8 @@ export const LOCAL_ENGINE = {
     dockerShim: join(ENGINE_DIR, "bin", "docker"),
     buildBase: join(ENGINE_DIR, "images", "build-base.sh"),
     buildSidecar: join(ENGINE_DIR, "images", "build-sidecar.sh"),
-    provision: join(PACKAGE_ROOT, "scripts", "provision.sh"),
+    /** Provisioning (Node 22, engine, images); the repo also has scripts/provision.sh for it. */
+    provision: join(ENGINE_DIR, "provision.sh"),
     home: MOORAGE_HOME,
     /** Node 22 installed by provisioning when the machine's Node is older. */
     node22Bin: join(

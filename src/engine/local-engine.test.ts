@@ -41,7 +41,7 @@ describe("engine discovery", () => {
     );
     expect(err).toBeInstanceOf(LocalEngineError);
     expect((err as LocalEngineError).problem).toBe("docker-unreachable");
-    expect((err as LocalEngineError).message).toContain("scripts/provision.sh");
+    expect((err as LocalEngineError).message).toContain("engine/provision.sh");
   });
 
   it("rejects an unknown MOORAGE_SIDECAR value", async () => {

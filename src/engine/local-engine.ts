@@ -8,7 +8,7 @@
  * sure Moorage's images exist (cached builds), and returns the env vars to start wrangler with.
  * Used by `moorage dev`, `moorage doctor` and the real-container test harness.
  * Boundary: Node-only; talks to the Docker engine API and runs the engine/ build scripts; never starts
- * a daemon (that is scripts/provision.sh's job) and never edits the user's project.
+ * a daemon (that is engine/provision.sh's job) and never edits the user's project.
  */
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -130,7 +130,7 @@ export async function resolveLocalEngine(opts: ResolveLocalEngineOptions = {}): 
     throw new LocalEngineError(
       "docker-unreachable",
       `no Docker engine answers at ${dockerHost} (${(err as Error).message})`,
-      "start one with scripts/provision.sh (it installs docker.io if needed and prints DOCKER_HOST), or set DOCKER_HOST",
+      `start one with ${LOCAL_ENGINE.paths.provision} (it installs docker.io if needed and prints DOCKER_HOST), or set DOCKER_HOST`,
     );
   }
 
@@ -187,7 +187,7 @@ export async function resolveLocalEngine(opts: ResolveLocalEngineOptions = {}): 
         throw new LocalEngineError(
           "image-missing",
           `image ${ref} is missing on ${dockerHost}`,
-          "build it: scripts/provision.sh",
+          `build it: ${LOCAL_ENGINE.paths.provision}`,
         );
       }
     }
@@ -256,7 +256,7 @@ async function buildImages(withSidecar: boolean, env: NodeJS.ProcessEnv, log: (l
       throw new LocalEngineError(
         "image-build-failed",
         `${script} failed:\n${out}`,
-        "run scripts/provision.sh to see the full output",
+        `run ${LOCAL_ENGINE.paths.provision} to see the full output`,
       );
     }
   }
