@@ -242,13 +242,20 @@ function nodePath(env: NodeJS.ProcessEnv): string {
   return existsSync(LOCAL_ENGINE.paths.node22Bin) ? `${LOCAL_ENGINE.paths.node22Bin}${delimiter}${path}` : path;
 }
 
+/** A Node 22 binary for the base image: this process if it is Node 22, else provisioning's, else this one. */
+function node22Binary(): string {
+  if (process.versions.node.split(".")[0] === "22") return process.execPath;
+  const provisioned = join(LOCAL_ENGINE.paths.node22Bin, "node");
+  return existsSync(provisioned) ? provisioned : process.execPath;
+}
+
 async function buildImages(withSidecar: boolean, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<void> {
   const scripts = [LOCAL_ENGINE.paths.buildBase, ...(withSidecar ? [LOCAL_ENGINE.paths.buildSidecar] : [])];
   for (const script of scripts) {
     const { ok, out } = await run(
       script,
       [],
-      { ...env, MOORAGE_NODE_BIN: env.MOORAGE_NODE_BIN ?? process.execPath },
+      { ...env, MOORAGE_NODE_BIN: env.MOORAGE_NODE_BIN ?? node22Binary() },
       300_000,
     );
     for (const line of out.split("\n").filter((l) => l.startsWith("[moorage]"))) log(line.replace(/^\[moorage\] /, ""));
