@@ -7,6 +7,8 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    // The summary reporter ends the run with per-suite counts, e.g. "real-container tests: 24 passed, 0 failed".
+    reporters: ["default", "./test/support/summary-reporter.ts"],
     projects: [
       {
         // `cloudflare:workers` exists only in workerd: the unit suite swaps in a minimal stand-in so the real
