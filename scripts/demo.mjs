@@ -75,7 +75,8 @@ async function waitForApp(child) {
 function printTryIt() {
   const u = `http://127.0.0.1:${PORT}`;
   console.log(`
-\x1b[32mThe media app is running with real containers at ${u}\x1b[0m  (Ctrl-C stops it and its containers)
+\x1b[32mThe media app is running with real containers at ${u}\x1b[0m
+(Ctrl-C stops it and its containers; \`bash scripts/provision.sh stop\` stops the Docker engine the demo started.)
 
   # one renderer container per document (get(id)); cold start cost in the moorage-* headers
   curl -i -X POST ${u}/docs/doc-1/render --data 'hello moorage'
