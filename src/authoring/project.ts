@@ -7,7 +7,7 @@
  * hang off it. Node-only; reads the file system but never writes.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 
 /** Wrangler config file names, in the order wrangler itself looks them up (json before jsonc before toml). */
 export const WRANGLER_FILES = ["wrangler.json", "wrangler.jsonc", "wrangler.toml"] as const;
@@ -101,4 +101,25 @@ export function resolveProject(options: ProjectOptions = {}): Project {
 export function displayPath(project: Pick<Project, "root">, absolute: string): string {
   const rel = relative(project.root, absolute);
   return (rel === "" ? "." : rel).split("\\").join("/");
+}
+
+/** An import specifier from a module in `fromDir` to `toFile`: relative, forward slashes, no `.ts` extension. */
+export function importSpecifier(fromDir: string, toFile: string): string {
+  const rel = relative(fromDir, toFile.replace(/\.[mc]?[jt]s$/, ""))
+    .split(sep)
+    .join("/");
+  return rel.startsWith(".") ? rel : `./${rel}`;
+}
+
+/**
+ * The one line the Worker's `main` module needs so wrangler can bind the generated classes. `init` prints it and
+ * `sync` suggests it when `main` lacks a class, so users never see two different fixes for one problem.
+ *
+ * `export *` rather than `export { ContainerProxy, HelloContainer }`: a named list goes stale the moment a second
+ * container is declared (sync would then warn and deploy would fail on the unexported class), while `export *`
+ * keeps covering every class `moorage generate` adds. Its other exports (`containers`, `definitions`,
+ * `containerSpecs`) are harmless extra named exports for workerd; the example app runs this way.
+ */
+export function reExportLine(fromDir: string, generatedModule: string): string {
+  return `export * from "${importSpecifier(fromDir, generatedModule)}";`;
 }

@@ -89,7 +89,7 @@ describe("moorage CLI end to end", { timeout: 180_000 }, () => {
     expect(wrangler).toContain('"name": "CONTAINER_HELLO"');
     expect(wrangler).toContain('"new_sqlite_classes": ["HelloContainer"]');
     expect(r.stdout).toContain('containers(env).hello.get("id").fetch("/")');
-    expect(r.stdout).toContain('export { ContainerProxy, HelloContainer } from "../moorage/_generated/containers";');
+    expect(r.stdout).toContain('export * from "../moorage/_generated/containers";');
   });
 
   it("init refuses to overwrite, lists the files and exits 1", () => {

@@ -8,6 +8,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { reExportLine } from "../project.js";
 
 export interface MainExportsInput {
   file: string;
@@ -57,12 +58,6 @@ function exportsName(text: string, name: string): boolean {
     new RegExp(`export\\s*(type\\s+)?\\{[^}]*\\b${n}\\b[^}]*\\}`).test(text) ||
     new RegExp(`export\\s+(abstract\\s+)?(class|const|let|var|function)\\s+${n}\\b`).test(text)
   );
-}
-
-function reExportLine(fromDir: string, generatedModule: string): string {
-  let rel = path.relative(fromDir, withoutExtension(generatedModule)).split(path.sep).join("/");
-  if (!rel.startsWith(".")) rel = `./${rel}`;
-  return `export * from "${rel}";`;
 }
 
 function withoutExtension(p: string): string {

@@ -6,9 +6,9 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, join, relative } from "node:path";
+import { dirname, join } from "node:path";
 import { parse as parseJsonc } from "jsonc-parser";
-import { displayPath, type Project } from "../../authoring/project.js";
+import { displayPath, importSpecifier, type Project, reExportLine } from "../../authoring/project.js";
 import { bindingName, className, isValidExportName } from "../../definition/naming.js";
 import {
   type Command,
@@ -27,11 +27,6 @@ function workerMain(project: Project): string | undefined {
   if (!project.wranglerFile || project.wranglerFile.endsWith(".toml")) return undefined;
   const config = parseJsonc(readFileSync(project.wranglerFile, "utf8")) as { main?: unknown } | undefined;
   return typeof config?.main === "string" ? join(project.root, config.main) : undefined;
-}
-
-function importPath(fromFile: string, toFile: string): string {
-  const rel = relative(dirname(fromFile), toFile).split("\\").join("/").replace(/\.ts$/, "");
-  return rel.startsWith(".") ? rel : `./${rel}`;
 }
 
 export const initCommand: Command = {
@@ -89,7 +84,8 @@ ${EXIT_CODES_HELP}`,
     const main = workerMain(project) ?? join(project.root, "src", "index.ts");
     const snippet = renderTemplate("worker-snippet.ts.tmpl", {
       ...values_,
-      generatedImport: importPath(main, project.generatedContainersFile),
+      generatedImport: importSpecifier(dirname(main), project.generatedContainersFile),
+      reExport: reExportLine(dirname(main), project.generatedContainersFile),
     });
     ctx.out.info("");
     ctx.out.info(`Next: use the container from your Worker (${displayPath(project, main)}):`);
