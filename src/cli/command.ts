@@ -4,6 +4,7 @@
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { type Project, resolveProject } from "../authoring/project.js";
+import type { EngineResolver } from "./engine.js";
 import { UsageError } from "./errors.js";
 import type { Output } from "./output.js";
 
@@ -13,6 +14,8 @@ export interface CommandContext {
   out: Output;
   /** Where the command was run from. */
   cwd: string;
+  /** How to reach the local container engine; `resolveLocalEngine` unless a test injects a fake. */
+  resolveEngine?: EngineResolver;
 }
 
 export interface Command {

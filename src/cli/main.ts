@@ -15,6 +15,7 @@ import { doctorCommand } from "./commands/doctor.js";
 import { generateCommand } from "./commands/generate.js";
 import { initCommand } from "./commands/init.js";
 import { syncCommand } from "./commands/sync.js";
+import { defaultEngineResolver, type EngineResolver } from "./engine.js";
 import { CommandFailed, EXIT, UsageError } from "./errors.js";
 import { createOutput, type Output } from "./output.js";
 
@@ -55,8 +56,18 @@ Exit codes:
 Colour is used on terminals only, never when NO_COLOR is set.`;
 }
 
+/** What `main` can be given instead of the real thing (tests fake the local engine). */
+export interface CliDeps {
+  resolveEngine?: EngineResolver;
+}
+
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
-export async function main(argv: string[], out: Output = createOutput(), cwd = process.cwd()): Promise<number> {
+export async function main(
+  argv: string[],
+  out: Output = createOutput(),
+  cwd = process.cwd(),
+  deps: CliDeps = {},
+): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined) {
     out.error(topHelp());
@@ -85,7 +96,7 @@ export async function main(argv: string[], out: Output = createOutput(), cwd = p
         return EXIT.ok;
       }
     }
-    return await command.run({ argv: rest, out, cwd });
+    return await command.run({ argv: rest, out, cwd, resolveEngine: deps.resolveEngine ?? defaultEngineResolver });
   } catch (error) {
     if (error instanceof UsageError) {
       out.error(error.message);

@@ -1,20 +1,32 @@
 /**
  * Argument splitting for commands that wrap wrangler (`dev`, `deploy`): Moorage's own flags (`--cwd`, `--dir`,
- * `--no-watch`, `--help`) are taken, everything else goes to wrangler unchanged, and everything after `--` goes to
+ * `--no-watch` and `--sidecar` for dev, `--help`) are taken, everything else goes to wrangler unchanged, and everything after `--` goes to
  * wrangler even if it looks like a Moorage flag.
  */
 import { UsageError } from "./errors.js";
+
+const EXAMPLE_VALUE: Record<string, string> = { "--cwd": "./my-worker", "--dir": "moorage", "--sidecar": "moorage" };
 
 export interface SplitArgs {
   cwd: string | undefined;
   dir: string | undefined;
   help: boolean;
   noWatch: boolean;
+  /** `--sidecar` as given (validated by the caller, which also knows the env default). */
+  sidecar: string | undefined;
   wrangler: string[];
 }
 
-export function splitPassthrough(command: string, argv: string[], allowNoWatch: boolean): SplitArgs {
-  const out: SplitArgs = { cwd: undefined, dir: undefined, help: false, noWatch: false, wrangler: [] };
+/** `devFlags`: also take `dev`'s own `--no-watch` and `--sidecar` (for `deploy` they are wrangler's). */
+export function splitPassthrough(command: string, argv: string[], devFlags: boolean): SplitArgs {
+  const out: SplitArgs = {
+    cwd: undefined,
+    dir: undefined,
+    help: false,
+    noWatch: false,
+    sidecar: undefined,
+    wrangler: [],
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === "--") {
@@ -25,18 +37,17 @@ export function splitPassthrough(command: string, argv: string[], allowNoWatch: 
       arg.startsWith("--") && arg.includes("=")
         ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
         : [arg, undefined];
-    if (flag === "--cwd" || flag === "--dir") {
+    if (flag === "--cwd" || flag === "--dir" || (devFlags && flag === "--sidecar")) {
       const value = inline ?? argv[++i];
       if (value === undefined || value.startsWith("--")) {
-        throw new UsageError(
-          `moorage ${command}: ${flag} needs a value, e.g. ${flag} ${flag === "--cwd" ? "./my-worker" : "moorage"}`,
-        );
+        throw new UsageError(`moorage ${command}: ${flag} needs a value, e.g. ${flag} ${EXAMPLE_VALUE[flag]}`);
       }
       if (flag === "--cwd") out.cwd = value;
-      else out.dir = value;
+      else if (flag === "--dir") out.dir = value;
+      else out.sidecar = value;
     } else if (arg === "--help" || arg === "-h") {
       out.help = true;
-    } else if (allowNoWatch && arg === "--no-watch") {
+    } else if (devFlags && arg === "--no-watch") {
       out.noWatch = true;
     } else {
       out.wrangler.push(arg);

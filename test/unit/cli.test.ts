@@ -13,6 +13,7 @@ import type { Output } from "../../src/cli/output.js";
 import { useColor } from "../../src/cli/output.js";
 import { splitPassthrough } from "../../src/cli/passthrough.js";
 import { isRelevantChange, watchDeclarations } from "../../src/cli/watch.js";
+import { LocalEngineError } from "../../src/engine/index.js";
 
 const tty = { isTTY: true } as NodeJS.WriteStream;
 const pipe = { isTTY: false } as NodeJS.WriteStream;
@@ -110,7 +111,11 @@ describe("doctor and main", () => {
     temps.push(dir);
     writeFileSync(join(dir, "wrangler.jsonc"), '{ "name": "x" }\n');
     const out = capture();
-    const code = await main(["doctor"], out, dir);
+    // The engine is not what this test is about: a fake that finds none keeps it off the machine's Docker.
+    const noEngine = async () => {
+      throw new LocalEngineError("docker-unreachable", "no Docker engine answers", "start one");
+    };
+    const code = await main(["doctor"], out, dir, { resolveEngine: noEngine });
     expect(code).toBe(1);
     expect(out.lines.join("\n")).toMatch(
       /fail wrangler not found in node_modules\n\s+fix: run `npm install -D wrangler`/,

@@ -1,7 +1,11 @@
-/** `moorage deploy`: generate + sync, then the project's `wrangler deploy` with all other arguments passed through. */
+/**
+ * `moorage deploy`: generate + sync, then the project's `wrangler deploy` with all other arguments passed through.
+ * wrangler builds Dockerfile images with the local Docker engine; Moorage points it at the engine and its docker
+ * shim (see `../engine.ts`), so an engine without buildx builds them too.
+ */
 import type { Command } from "../command.js";
 import { EXIT_CODES_HELP, projectFrom } from "../command.js";
-import { localEngine } from "../engine.js";
+import { defaultEngineResolver, engineForDeploy } from "../engine.js";
 import { splitPassthrough } from "../passthrough.js";
 import { generateStep, syncStep } from "../steps.js";
 import { requireWrangler, runWrangler } from "../wrangler.js";
@@ -13,7 +17,9 @@ export const deployCommand: Command = {
 
 Runs \`moorage generate\` and \`moorage sync\`, then the project's own \`wrangler deploy\` with every other
 argument passed through (e.g. \`moorage deploy --dry-run --outdir dist\`). wrangler builds container images with
-your local Docker engine and pushes them to the Cloudflare registry.
+the local Docker engine and pushes them to the Cloudflare registry; Moorage gives it the engine's DOCKER_HOST and
+a docker shim that runs wrangler's buildx-only build flags when the engine has no buildx. Without a Docker engine
+wrangler still runs (after a warning), which is enough for containers that use { registry } images.
 
 Options:
   --cwd <path>   Run as if started in <path>
@@ -31,12 +37,10 @@ ${EXIT_CODES_HELP} Exit 1 also when wrangler exits with an error.`,
     const wrangler = requireWrangler(project.root);
     const generated = await generateStep(project, ctx.out);
     await syncStep(project, generated, ctx.out);
-    // wrangler builds images with Docker; the local engine (when present) says where Docker is.
-    const engine = await localEngine();
-    const code = await runWrangler(wrangler, ["deploy", ...args.wrangler], {
-      cwd: project.root,
-      env: engine?.env ?? {},
-    }).exited;
+    // Only Dockerfile images are built locally; registry images need no Docker here.
+    const builds = generated.containers.some((c) => c.definition.image.kind === "dockerfile");
+    const env = builds ? await engineForDeploy(ctx.resolveEngine ?? defaultEngineResolver, ctx.out) : {};
+    const code = await runWrangler(wrangler, ["deploy", ...args.wrangler], { cwd: project.root, env }).exited;
     return code === 0 ? 0 : 1;
   },
 };
