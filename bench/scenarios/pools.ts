@@ -1,0 +1,87 @@
+/**
+ * Scenario 6: pools over 4 instances where one instance is slow (200 ms per request) or failing (500), through
+ * Moorage `any()`, Moorage `pool()` (default: 3 attempts, retry on 5xx) and raw `getRandom(ns, 4)`.
+ *
+ * The bad instance is chosen by request (`POST /mode?set=...` to instance 0 of each pool: `pool-0` for Moorage,
+ * `instance-0` for getRandom), so the same image and class settings serve every path. Requests run 8 at a time,
+ * in chunks that alternate between the paths. Boundary: resets every instance to normal when done.
+ */
+import type { BenchContext } from "../lib/context.js";
+import { sendJson, trySend } from "../lib/http.js";
+import { rotate, type Summary, summarize } from "../lib/stats.js";
+
+export interface PoolRow {
+  mode: "slow" | "fail";
+  path: "raw getRandom" | "moorage any()" | "moorage pool()";
+  requests: number;
+  errors: number;
+  errorRate: number;
+  latency: Summary;
+}
+
+const SIZE = 4;
+const PATHS = [
+  { name: "raw getRandom" as const, path: "/raw/random/kib" },
+  { name: "moorage any()" as const, path: "/moo/any/pooled/kib" },
+  { name: "moorage pool()" as const, path: "/moo/pool/pooled/kib" },
+];
+const instancePath = (pathName: string, k: number, rest: string) =>
+  pathName.startsWith("raw") ? `/raw/get/instance-${k}${rest}` : `/moo/get/pooled/pool-${k}${rest}`;
+
+async function setMode(ctx: BenchContext, mode: string) {
+  for (const p of [PATHS[0], PATHS[1]]) {
+    await sendJson(ctx.worker, instancePath(p?.name ?? "", 0, `/mode?set=${mode}`), { method: "POST" });
+  }
+}
+
+export async function pools(ctx: BenchContext, requestsPerPath = 200, concurrency = 8, chunks = 4): Promise<PoolRow[]> {
+  // Start all 8 instances (4 per pool) and reset their modes: this is the pools' cold start, not measured.
+  await Promise.all(
+    [PATHS[0], PATHS[1]].flatMap((p) =>
+      Array.from({ length: SIZE }, (_, k) =>
+        sendJson(ctx.worker, instancePath(p?.name ?? "", k, "/mode?set=normal"), { method: "POST", timeoutMs: 60_000 }),
+      ),
+    ),
+  );
+  for (const p of PATHS) for (let i = 0; i < 20; i++) await trySend(ctx.worker, p.path); // warm-up
+  const rows: PoolRow[] = [];
+  try {
+    for (const mode of ["slow", "fail"] as const) {
+      await setMode(ctx, mode);
+      const acc = new Map(PATHS.map((p) => [p.name, { lat: [] as number[], errors: 0, count: 0 }]));
+      const perChunk = Math.ceil(requestsPerPath / chunks);
+      for (let c = 0; c < chunks && Date.now() < ctx.deadline; c++) {
+        for (const p of rotate(PATHS, c)) {
+          let left = perChunk;
+          const a = acc.get(p.name);
+          const client = async () => {
+            while (left-- > 0) {
+              const r = await trySend(ctx.worker, p.path, { timeoutMs: 30_000 });
+              if (a) a.count++;
+              if (r.status > 0) a?.lat.push(r.totalMs);
+              if (a && !(r.status === 200 && r.bytes === 1024)) a.errors++;
+            }
+          };
+          await Promise.all(Array.from({ length: concurrency }, client));
+        }
+      }
+      for (const p of PATHS) {
+        const a = acc.get(p.name) ?? { lat: [], errors: 0, count: 0 };
+        const requests = a.count;
+        rows.push({
+          mode,
+          path: p.name,
+          requests,
+          errors: a.errors,
+          errorRate: Math.round((a.errors / (requests || 1)) * 1000) / 1000,
+          // Latency of every answered request, failed ones included: a fast 500 is not a good answer, but it is
+          // what the caller waited for. Errors are reported separately.
+          latency: summarize(a.lat),
+        });
+      }
+    }
+  } finally {
+    await setMode(ctx, "normal").catch(() => undefined);
+  }
+  return rows;
+}
