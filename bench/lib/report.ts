@@ -145,9 +145,10 @@ export function markdown(r: Results): string {
       `Ratios (p50): Moorage/raw ${fmt(ratio(moo, raw), 3)}, p99 Moorage/raw ${fmt(ratio(lat("moorage")?.p99 ?? Number.NaN, lat("raw")?.p99 ?? Number.NaN), 3)}, ` +
         `Moorage/tunnel ${fmt(ratio(moo, tun), 2)}, raw/plain-Worker ${fmt(ratio(raw, pw), 2)}.`,
       "",
-      `Where the gap to the tunnel (${fmt(moo - tun, 2)} ms at p50) goes: the Worker's own cost (plain route) ${fmt(pw, 2)} ms; ` +
-        `Durable Object + workerd's container client on top of that (raw - plain - tunnel) ${fmt(raw - pw - tun, 2)} ms; ` +
-        `Moorage's layer (Moorage - raw) ${fmt(moo - raw, 2)} ms.`,
+      `Where the gap between Moorage and the tunnel (${fmt(moo - tun, 2)} ms at p50) goes: the Worker's own cost (plain route, ` +
+        `bench client and wrangler's entry included) ${fmt(pw, 2)} ms; the container hop on top of it (raw - plain: Durable Object, ` +
+        `workerd's container client, sidecar, app) ${fmt(raw - pw, 2)} ms, of which the sidecar + app alone, seen from outside with a ` +
+        `fresh CONNECT per request (tunnel), take ${fmt(tun, 2)} ms; Moorage's layer (Moorage - raw) ${fmt(moo - raw, 2)} ms.`,
     );
   }
   if (r.warmThroughput) {
