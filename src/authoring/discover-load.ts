@@ -3,8 +3,10 @@
  * drizzle load their configs: bundle it with esbuild for Node, write the bundle to a temp file, import it.
  *
  * Executing rather than parsing is what lets users write ordinary TypeScript: aliased imports, spreads of shared
- * constants, helper functions, re-exports. `moorage` itself is resolved to this very package, so the
- * `defineContainer` the module calls shares the discovery flag (a `Symbol.for` on `globalThis`) with us.
+ * constants, helper functions, re-exports. `moorage` and its subpaths (`moorage/server`, ...) are resolved to this
+ * very package, so the `defineContainer` the module calls shares the discovery flag (a `Symbol.for` on
+ * `globalThis`) with us. `cloudflare:*` modules exist only in workerd: a function module that imports the
+ * generated classes (and so `moorage/do`) gets inert stand-ins, enough to evaluate its top level in Node.
  *
  * This module also turns positions in the bundle back into the user's `file:line`, through the bundle's source
  * map, so every error points at what the user wrote. It knows nothing about containers.
@@ -15,7 +17,7 @@ import { SourceMap } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { build, type Message } from "esbuild";
+import { build, type Message, type Plugin } from "esbuild";
 
 /** A position in a user's source file. */
 export interface SourceLocation {
@@ -42,15 +44,46 @@ export class ModuleLoadError extends Error {
   }
 }
 
-/** The source of this package's root entry: `src/index.ts` when running from source, `dist/index.js` when built. */
-function moorageEntry(): string {
+/**
+ * The source of one of this package's entries (`""` for `moorage`, `"server"` for `moorage/server`):
+ * `src/<sub>/index.ts` when running from source, `dist/<sub>/index.js` when built.
+ */
+function moorageEntry(subpath: string): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  for (const candidate of ["../index.ts", "../index.js"]) {
+  const base = subpath === "" ? "../index" : `../${subpath}/index`;
+  for (const candidate of [`${base}.ts`, `${base}.js`]) {
     const file = resolve(here, candidate);
     if (existsSync(file)) return file;
   }
-  throw new Error(`moorage: cannot find the package entry next to ${here}; reinstall moorage`);
+  throw new Error(
+    `moorage: "moorage${subpath ? `/${subpath}` : ""}" is not an entry of this package (looked next to ${here})`,
+  );
 }
+
+/**
+ * Stand-ins for workerd's built-in modules. CommonJS on purpose: a named import the stand-in lacks becomes
+ * `undefined` instead of a bundling error, and nothing here runs until a Worker would.
+ */
+const WORKERD_STUB = `class Base { constructor(ctx, env) { this.ctx = ctx; this.env = env; } }
+module.exports = {
+  DurableObject: class DurableObject extends Base {},
+  WorkerEntrypoint: class WorkerEntrypoint extends Base {},
+  WorkflowEntrypoint: class WorkflowEntrypoint extends Base {},
+  RpcTarget: class RpcTarget {},
+  env: {},
+  waitUntil() {},
+};`;
+
+const resolveForNode: Plugin = {
+  name: "moorage-authoring-resolve",
+  setup(b) {
+    b.onResolve({ filter: /^moorage(\/[^/]+)?$/ }, (args) => ({
+      path: moorageEntry(args.path.slice("moorage/".length)),
+    }));
+    b.onResolve({ filter: /^cloudflare:/ }, (args) => ({ path: args.path, namespace: "moorage-workerd-stub" }));
+    b.onLoad({ filter: /.*/, namespace: "moorage-workerd-stub" }, () => ({ contents: WORKERD_STUB, loader: "js" }));
+  },
+};
 
 function formatLocation(loc: SourceLocation): string {
   return `${loc.file}:${loc.line}:${loc.column}`;
@@ -91,7 +124,7 @@ export async function loadAuthoringModule(file: string, root: string): Promise<L
         logLevel: "silent",
         // Node built-ins stay imports; everything else (the user's helpers, small npm utilities) is inlined so the
         // bundle can run from a temp folder without a node_modules next to it.
-        alias: { moorage: moorageEntry() },
+        plugins: [resolveForNode],
         // The bundle runs in ESM, where bundled CommonJS dependencies may still call require().
         banner: {
           js: "import { createRequire as __moorageRequire } from 'node:module'; const require = __moorageRequire(import.meta.url);",
