@@ -6,8 +6,8 @@
  * export name so messages read `defineContainer(transcoder): ...` followed by the user's `file:line`. Finally it
  * checks what only the file system can tell: that a Dockerfile image exists relative to the project root.
  *
- * Output is the sorted list codegen and sync consume. Module loading lives in `discover-load.ts`; a later step
- * can reuse it to collect server-function modules (`moorage/*.ts` besides `containers.ts` and `_generated/`).
+ * Output is the sorted list codegen and sync consume. Module loading lives in `discover-load.ts`, shared with
+ * server-function discovery (`discover-functions.ts`).
  */
 import { existsSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, sep } from "node:path";
@@ -30,8 +30,11 @@ export class DiscoveryError extends Error {
   override name = "DiscoveryError";
 }
 
-/** Runs `fn` with `defineContainer` deferring validation, restoring whatever was there before. */
-async function withDeferredValidation<T>(fn: () => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` with `defineContainer` deferring validation, restoring whatever was there before. Function discovery
+ * uses it too: a function module that imports the declarations must not report a bad container a second time.
+ */
+export async function withDeferredValidation<T>(fn: () => Promise<T>): Promise<T> {
   const global = globalThis as Record<symbol, unknown>;
   const had = Object.hasOwn(global, DEFER_VALIDATION);
   const previous = global[DEFER_VALIDATION];

@@ -17,6 +17,9 @@ export const DEFAULT_DIR = "moorage";
 export const CONTAINERS_FILE = "containers.ts";
 /** Generated code, inside the declarations folder. Discovery never reads it. */
 export const GENERATED_DIR = "_generated";
+/** Generated server-function registry and typed references, inside `_generated/` (only when functions exist). */
+export const REGISTRY_FILE = "registry.ts";
+export const API_FILE = "api.ts";
 
 export interface Project {
   /** Absolute project root. */
@@ -29,6 +32,10 @@ export interface Project {
   generatedDir: string;
   /** Absolute `moorage/_generated/containers.ts`. */
   generatedContainersFile: string;
+  /** Absolute `moorage/_generated/registry.ts` (server functions by path). */
+  generatedRegistryFile: string;
+  /** Absolute `moorage/_generated/api.ts` (typed references to them). */
+  generatedApiFile: string;
   /** Absolute path of the wrangler config, when there is one. */
   wranglerFile: string | undefined;
 }
@@ -93,6 +100,8 @@ export function resolveProject(options: ProjectOptions = {}): Project {
     containersFile: join(dir, CONTAINERS_FILE),
     generatedDir,
     generatedContainersFile: join(generatedDir, CONTAINERS_FILE),
+    generatedRegistryFile: join(generatedDir, REGISTRY_FILE),
+    generatedApiFile: join(generatedDir, API_FILE),
     wranglerFile: findWranglerFile(root),
   };
 }

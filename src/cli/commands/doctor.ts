@@ -47,7 +47,7 @@ async function configCheck(project: Project): Promise<Check> {
     const generated = await generate(project, { check: true });
     const synced = await syncProject(project, generated.containers, true);
     const stale = [
-      generated.status === "stale" ? displayPath(project, generated.file) : undefined,
+      ...generated.files.filter((f) => f.status === "stale").map((f) => displayPath(project, f.file)),
       synced.status === "stale" && synced.file ? displayPath(project, synced.file) : undefined,
     ].filter((s) => s !== undefined);
     if (stale.length > 0) {
