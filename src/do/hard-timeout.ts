@@ -18,9 +18,13 @@ export interface HardTimeoutPayload {
   generation: number;
 }
 
-/** When a run started at `startedAt` must end. Measured from the start, not from when the timer was armed. */
+/**
+ * When a run started at `startedAt` must end. Measured from the start, not from when the timer was armed.
+ * Rounded UP to a whole second: the platform library stores schedule times in whole seconds, rounding down, which
+ * would stop a container up to a second before its limit. A cap may end late by under a second, never early.
+ */
 export function hardTimeoutDueAt(startedAt: number, hardTimeoutSeconds: number): Date {
-  return new Date(startedAt + hardTimeoutSeconds * 1000);
+  return new Date(Math.ceil((startedAt + hardTimeoutSeconds * 1000) / 1000) * 1000);
 }
 
 /** True only when the timer belongs to the run that is running now. */
