@@ -20,14 +20,14 @@
  *   POST /lifecycle/:container/:id/:op   op = start ({ envVars? }) | stop | destroy | renew
  *   POST /_moorage/rpc              the app's server functions (moorage/jobs.ts)
  */
-import { containers } from "../moorage/_generated/containers";
+import { type Containers, containers } from "../moorage/_generated/containers";
 import type { Env } from "./env";
 import { installOutboundHandlers } from "./outbound";
 import { rpc } from "./rpc";
 
 export * from "../moorage/_generated/containers";
 
-type Name = keyof ReturnType<typeof containers>;
+type Name = keyof Containers;
 const NAMES: readonly Name[] = ["renderer", "thumbnailer", "fetcher", "transcoder", "archiver"];
 
 const json = (body: unknown, status = 200) => Response.json(body, { status });

@@ -8,20 +8,16 @@
  */
 import { setBridgeHandler } from "moorage/do";
 import { bearerTokenIdentity, bridgeHandler, createRpcHandler } from "moorage/server";
-import { containers } from "../moorage/_generated/containers";
-import * as jobs from "../moorage/jobs";
+import { type Containers, containers } from "../moorage/_generated/containers";
+import { registry } from "../moorage/_generated/registry";
 import type { AppIdentity, Env } from "./env";
 
-export const rpc = createRpcHandler<Env, AppIdentity, ReturnType<typeof containers>>({
-  functions: {
-    "jobs:whoami": jobs.whoami,
-    "jobs:listPending": jobs.listPending,
-    "jobs:markDone": jobs.markDone,
-    "jobs:transcode": jobs.transcode,
-  },
+export const rpc = createRpcHandler<Env, AppIdentity, Containers>({
+  // Every query, mutation and action in moorage/*.ts, keyed "file:export" by `moorage generate`.
+  functions: registry,
   resolveIdentity: bearerTokenIdentity<Env, AppIdentity>(),
   containers: (env) => containers(env),
 });
 
 // At module top level, not per request: the container's outbound proxy runs this in whichever isolate loads the Worker.
-setBridgeHandler(bridgeHandler(rpc) as Parameters<typeof setBridgeHandler>[0]);
+setBridgeHandler(bridgeHandler(rpc));
