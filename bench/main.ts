@@ -125,10 +125,10 @@ async function main(): Promise<void> {
     );
     const ctx: BenchContext = { dev, worker, tunnel, workerdPid, log, deadline: t0 + RUN_BUDGET_MS - 60_000 };
 
-    results.warmLatency = await scenario("warm", () => warmLatency(ctx, fast ? 100 : 300));
-    // Six 1 s windows per path, rotated, rather than two of 3 s: the same 6 s per path, interleaved finely enough that
+    results.warmLatency = await scenario("warm", () => warmLatency(ctx, fast ? 100 : 500));
+    // Ten 1 s windows per path, rotated, rather than a few long ones: the same time per path, interleaved finely enough that
     // load from other work on the machine lands on every path alike.
-    results.warmThroughput = await scenario("throughput", () => warmThroughput(ctx, 16, fast ? 2 : 6, 1000));
+    results.warmThroughput = await scenario("throughput", () => warmThroughput(ctx, 16, fast ? 2 : 10, 1000));
     results.streaming = await scenario("streaming", () => streaming(ctx, 16, fast ? 1 : 3));
     results.pools = await scenario("pools", () => pools(ctx, fast ? 80 : 200));
     results.bridge = await scenario("bridge", () => bridge(ctx, fast ? 50 : 100, 2));

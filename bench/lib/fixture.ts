@@ -2,7 +2,7 @@
  * Prepares bench/fixture for `wrangler dev`: what `npm install` + `moorage generate && moorage sync` would do in a
  * real app, offline.
  *
- * - snapshots the built package (package.json + dist) into bench/.build/pkg once per run: other engineers rebuild
+ * - snapshots the built package (package.json, dist, templates, engine) into bench/.build/pkg once per run: other engineers rebuild
  *   dist/ (`rm -rf dist && tsc`) while the bench runs, so everything below uses this one consistent copy.
  * - `bench/fixture/node_modules/moorage` -> that snapshot (the Worker imports `moorage`, `moorage/do`, `moorage/server`).
  * - `bench/fixture/container/node_modules/moorage` = the same snapshot, copied into the image's build context so the
@@ -53,7 +53,10 @@ async function snapshotPackage(log: (line: string) => void): Promise<void> {
     mkdirSync(PACKAGE_SNAPSHOT, { recursive: true });
     try {
       cpSync(join(REPO_ROOT, "package.json"), join(PACKAGE_SNAPSHOT, "package.json"));
-      cpSync(join(REPO_ROOT, "dist"), join(PACKAGE_SNAPSHOT, "dist"), { recursive: true });
+      // What the published package holds (package.json "files"): dist, plus templates and engine, which the CLI reads.
+      for (const dir of ["dist", "templates", "engine"]) {
+        cpSync(join(REPO_ROOT, dir), join(PACKAGE_SNAPSHOT, dir), { recursive: true });
+      }
       if (needed.every((f) => existsSync(join(PACKAGE_SNAPSHOT, "dist", f)))) {
         log(`snapshot of the built package (dist built ${requireBuilt().builtAt})`);
         return;
