@@ -24,7 +24,7 @@ import {
 } from "@cloudflare/containers";
 import type { ContainerDefinition } from "../definition/types.js";
 import { HEADERS } from "../protocol.js";
-import { ActivityTracker, type Release, releaseOnAbort, releasingBody } from "./activity.js";
+import { ActivityTracker, declaredLength, type Release, releaseOnAbort, releasingBody } from "./activity.js";
 import { BRIDGE_OUTBOUND_METHOD, type BridgeCaller, bridgeOutboundHandler } from "./bridge.js";
 import { BRIDGE_HOST, EnvironmentResolver } from "./environment.js";
 import { classifyStartError, errorResponse, MoorageError } from "./errors.js";
@@ -315,7 +315,7 @@ export class MoorageContainer<Env = unknown> extends Container<Env> {
       release();
       return new Response(null, init2);
     }
-    return new Response(releasingBody(response.body, release, request.signal), init2);
+    return new Response(releasingBody(response.body, release, request.signal, declaredLength(response.headers)), init2);
   }
 
   /** A failure while proxying to a serving container: transients are cold-start signals, the rest a 502. */
