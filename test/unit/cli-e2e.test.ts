@@ -18,6 +18,8 @@ const REPO = resolve(import.meta.dirname, "..", "..");
 const CLI = join(REPO, "dist", "cli", "main.js");
 let project: string;
 let outdir: string;
+/** What `moorage init` printed: its Worker snippet is checked by the compiler further down. */
+let initOutput = "";
 
 function moorage(...args: string[]) {
   const r = spawnSync(process.execPath, [CLI, ...args], {
@@ -100,6 +102,7 @@ describe("moorage CLI end to end", { timeout: 180_000 }, () => {
   it("init adds the declaration, image and wrangler entries, keeping the config's comments", () => {
     const r = moorage("init");
     expect(r.code, r.all).toBe(0);
+    initOutput = r.stdout;
     expect(read("moorage/containers.ts")).toContain("export const hello = defineContainer({");
     expect(read("containers/hello/Dockerfile")).toMatch(/^ARG BASE=node:22-slim\nFROM \$\{BASE\}$/m);
     expect(read("containers/hello/server.mjs")).toContain("createServer");
@@ -111,6 +114,43 @@ describe("moorage CLI end to end", { timeout: 180_000 }, () => {
     expect(wrangler).toContain('"new_sqlite_classes": ["HelloContainer"]');
     expect(r.stdout).toContain('containers(env).hello.get("id").fetch("/")');
     expect(r.stdout).toContain('export * from "../moorage/_generated/containers";');
+  });
+
+  it("the Worker snippet init prints typechecks against the generated module and wrangler's Env", () => {
+    const lines = initOutput.split("\n");
+    const from = lines.findIndex((l) => l.includes("import { containers }"));
+    const to = lines.findIndex((l) => l.includes("satisfies ExportedHandler<Env>;"));
+    expect(from, initOutput).toBeGreaterThanOrEqual(0);
+    expect(to).toBeGreaterThan(from);
+    // Pasted as printed (init indents it by two spaces), as the user's Worker module.
+    writeFileSync(
+      join(project, "src", "worker.ts"),
+      `${lines
+        .slice(from, to + 1)
+        .map((l) => l.replace(/^ {2}/, ""))
+        .join("\n")}\n`,
+    );
+    // The global Env with CONTAINER_HELLO, as `wrangler types` writes it for every Workers project.
+    const types = spawnSync(
+      process.execPath,
+      [
+        join(project, "node_modules", "wrangler", "bin", "wrangler.js"),
+        "types",
+        "src/env.d.ts",
+        "--include-runtime=false",
+      ],
+      { cwd: project, encoding: "utf8", timeout: 120_000 },
+    );
+    expect(types.status, `${types.stdout}${types.stderr}`).toBe(0);
+    expect(read("src/env.d.ts")).toContain("CONTAINER_HELLO");
+    const tsc = spawnSync(
+      process.execPath,
+      [join(project, "node_modules", "typescript", "bin", "tsc"), "-p", ".", "--noEmit"],
+      { cwd: project, encoding: "utf8", timeout: 120_000 },
+    );
+    expect(tsc.status, `${tsc.stdout}${tsc.stderr}`).toBe(0);
+    rmSync(join(project, "src", "worker.ts"));
+    rmSync(join(project, "src", "env.d.ts"));
   });
 
   it("init refuses to overwrite, lists the files and exits 1", () => {
