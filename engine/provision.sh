@@ -18,8 +18,9 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# shellcheck source=../engine/engine.env
-. "$ROOT/engine/engine.env"
+# log, die and the names in engine.env, shared with the image build scripts.
+# shellcheck source=images/lib.sh
+. "$ROOT/engine/images/lib.sh"
 
 MOORAGE_HOME=${MOORAGE_HOME:-$HOME/.cache/moorage}
 NODE_DIR=$MOORAGE_HOME/node22
@@ -30,13 +31,6 @@ PIDFILE=$DOCKER_DIR/dockerd.pid
 DOCKERD_LOG=$DOCKER_DIR/dockerd.log
 ENV_FILE=$MOORAGE_HOME/env.sh
 
-log() { printf '[moorage] %s\n' "$*" >&2; }
-die() {
-  printf '[moorage] ERROR: %s\n' "$1" >&2
-  shift
-  for line in "$@"; do printf '[moorage]   -> %s\n' "$line" >&2; done
-  exit 1
-}
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 

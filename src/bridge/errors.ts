@@ -2,11 +2,11 @@
  * `MoorageBridgeError`: the one error type the bridge client throws, so container code can branch on `code`
  * (the server's own codes, plus the client-side failures below) without parsing messages.
  */
+import type { RpcErrorCode } from "../server/rpc/respond.js";
 
 /**
- * Codes the bridge can report. The server's: `bad_request`, `method_not_allowed`, `function_not_found`,
- * `payload_too_large`, `unauthorized`, `forbidden`, `invalid_args`, `internal_error`, or an app's own
- * `FunctionError` code. Client-side (`status` is 0 unless a response arrived):
+ * Codes the bridge can report: the endpoint's own (`RpcErrorCode`, a type-only import: no server code reaches
+ * the container), an app's own `FunctionError` code, or a client-side one (`status` is 0 unless a response arrived):
  * - `config`: the bridge was constructed wrongly (no or bad `baseUrl`);
  * - `network_error`: the request never got a response (DNS, refused connection, reset);
  * - `timeout`: no complete response within `timeoutMs`;
@@ -15,14 +15,7 @@
  * - `encode_failed`: the args hold a value that cannot cross the wire (a Map, a function, a cycle).
  */
 export type MoorageBridgeErrorCode =
-  | "bad_request"
-  | "method_not_allowed"
-  | "function_not_found"
-  | "payload_too_large"
-  | "unauthorized"
-  | "forbidden"
-  | "invalid_args"
-  | "internal_error"
+  | RpcErrorCode
   | "config"
   | "network_error"
   | "timeout"
