@@ -30,6 +30,11 @@ OWN_HOST=unix://$OWN_SOCK
 PIDFILE=$DOCKER_DIR/dockerd.pid
 DOCKERD_LOG=$DOCKER_DIR/dockerd.log
 ENV_FILE=$MOORAGE_HOME/env.sh
+# Node from the npm registry trusts only its bundled roots, while Debian's own Node reads the system store. On a
+# network with its own CA (a TLS-inspecting proxy in front of the registry) npm under Node 22 then fails with
+# SELF_SIGNED_CERT_IN_CHAIN, so the Node we install is pointed at the system bundle too.
+SYSTEM_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
+if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -r "$SYSTEM_CA_BUNDLE" ]; then export NODE_EXTRA_CA_CERTS=$SYSTEM_CA_BUNDLE; fi
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
@@ -220,6 +225,7 @@ env_lines() {
   echo "export DOCKER_HOST=\"$DOCKER_HOST\""
   echo "export WRANGLER_DOCKER_BIN=\"$ROOT/engine/bin/docker\""
   echo "export MINIFLARE_CONTAINER_EGRESS_IMAGE=\"$MOORAGE_SIDECAR_REPO:$MOORAGE_SIDECAR_VERSION\""
+  if [ -n "${NODE_EXTRA_CA_CERTS:-}" ]; then echo "export NODE_EXTRA_CA_CERTS=\"$NODE_EXTRA_CA_CERTS\""; fi
 }
 
 write_env() {
