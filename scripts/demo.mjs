@@ -123,7 +123,18 @@ async function main() {
   const child = spawn(
     process.execPath,
     [join(ROOT, "dist", "cli", "main.js"), "dev", "--no-watch", "--ip", "127.0.0.1", "--port", String(PORT)],
-    { cwd: APP, stdio: "inherit", env: { ...env, MEDIA_APP_BASE_IMAGE: base, WRANGLER_SEND_METRICS: "false" } },
+    {
+      cwd: APP,
+      stdio: "inherit",
+      env: {
+        ...env,
+        MEDIA_APP_BASE_IMAGE: base,
+        // Offline-first: Moorage's own sidecar (no Docker Hub pull attempt), no metrics, no request.cf download.
+        MOORAGE_SIDECAR: process.env.MOORAGE_SIDECAR ?? "moorage",
+        WRANGLER_SEND_METRICS: "false",
+        CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      },
+    },
   );
   const stop = () => {
     if (child.exitCode === null) child.kill("SIGINT");

@@ -26,7 +26,12 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { parse as parseJsonc } from "jsonc-parser";
 import { LOCAL_ENGINE } from "../../src/engine/constants.js";
-import { type LocalEngine, LocalEngineError, resolveLocalEngine } from "../../src/engine/local-engine.js";
+import {
+  type LocalEngine,
+  LocalEngineError,
+  resolveLocalEngine,
+  type SidecarChoice,
+} from "../../src/engine/local-engine.js";
 
 const execFileP = promisify(execFile);
 
@@ -54,7 +59,10 @@ export function probeEngine(): Promise<EngineStatus> {
   cached ??= (async (): Promise<EngineStatus> => {
     const t0 = performance.now();
     try {
-      const engine = await resolveLocalEngine({ log: (l) => process.stderr.write(`[engine] ${l}\n`) });
+      // Moorage's own sidecar unless MOORAGE_SIDECAR says otherwise: `auto` would ask the engine to pull the
+      // official image from Docker Hub, and tests send nothing off this machine.
+      const sidecar = (process.env.MOORAGE_SIDECAR as SidecarChoice | undefined) ?? "moorage";
+      const engine = await resolveLocalEngine({ sidecar, log: (l) => process.stderr.write(`[engine] ${l}\n`) });
       Object.assign(process.env, engine.env);
       return {
         ok: true,
@@ -210,7 +218,10 @@ export async function startWranglerDev(opts: StartWranglerDevOptions): Promise<W
     env: {
       ...process.env,
       ...engine.env,
+      // Nothing leaves the machine: no metrics, and no download of the request.cf sample data (miniflare falls back
+      // to its built-in values).
       WRANGLER_SEND_METRICS: "false",
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
       WRANGLER_LOG_SANITIZE: "false",
       NO_COLOR: "1",
       FORCE_COLOR: "0",
