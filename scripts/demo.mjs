@@ -74,6 +74,9 @@ async function waitForApp(child) {
 
 function printTryIt() {
   const u = `http://127.0.0.1:${PORT}`;
+  // A fetcher id of its own per demo run: runtime egress changes persist with an instance (the platform library
+  // stores them), so a host allowed in an earlier run would already be open for a reused id.
+  const f = `f-${Date.now().toString(36)}`;
   console.log(`
 \x1b[32mThe media app is running with real containers at ${u}\x1b[0m
 (Ctrl-C stops it and its containers; \`bash scripts/provision.sh stop\` stops the Docker engine the demo started.)
@@ -87,9 +90,9 @@ function printTryIt() {
   curl -i ${u}/thumbs?w=256
   curl -X POST ${u}/thumbs/pool-0/poison --data '{"mode":"5xx"}' && curl -i "${u}/thumbs/pool?attempts=3"
   # egress firewall: allowed partner host, unlisted host refused, then opened at run time for one instance
-  curl "${u}/fetch/f1?url=http://partner.media.test/catalog.json"
-  curl "${u}/fetch/f1?url=http://late.media.test/feed"
-  curl -X POST ${u}/fetch/f1/allow --data '{"host":"late.media.test"}' && curl "${u}/fetch/f1?url=http://late.media.test/feed"
+  curl "${u}/fetch/${f}?url=http://partner.media.test/catalog.json"
+  curl "${u}/fetch/${f}?url=http://late.media.test/feed"
+  curl -X POST ${u}/fetch/${f}/allow --data '{"host":"late.media.test"}' && curl "${u}/fetch/${f}?url=http://late.media.test/feed"
   # the renderer calls back into the app's functions through the bridge (zero-config, then token mode)
   curl -X POST ${u}/docs/doc-2/callback --data '{"mode":"zero-config","docId":"doc-2"}'
   curl -X POST ${u}/docs/doc-2/callback --data '{"mode":"token","docId":"doc-3"}'
