@@ -10,8 +10,8 @@
  *
  * Why a script: every step is something a developer would otherwise type by hand in the right order; this is
  * the README's one command. Boundary: orchestration only; each step is the project's own tool.
- * Knobs: DEMO_PORT (default 8787), MEDIA_APP_BASE_IMAGE (default: node:22-slim if present locally, else the
- * local engine's base image), DEMO_SKIP_BUILD=1.
+ * Knobs: DEMO_PORT (default 8787), MEDIA_APP_BASE_IMAGE (default: the example's own, the local engine's base
+ * image), MOORAGE_SIDECAR (default: Moorage's), DEMO_SKIP_BUILD=1.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -51,10 +51,6 @@ function engineEnv() {
   for (const match of result.stdout.matchAll(/^export ([A-Z_]+)="(.*)"$/gm)) env[match[1]] = match[2];
   if (env.PATH) env.PATH = env.PATH.replace("$PATH", process.env.PATH ?? "");
   return env;
-}
-
-function hasImage(env, image) {
-  return spawnSync("docker", ["image", "inspect", image], { env, stdio: "ignore" }).status === 0;
 }
 
 async function waitForApp(child) {
@@ -116,10 +112,7 @@ async function main() {
     env,
   });
 
-  const constants = engineConstants();
-  const base =
-    process.env.MEDIA_APP_BASE_IMAGE ??
-    (hasImage(env, "node:22-slim") ? "node:22-slim" : constants.MOORAGE_NODE_BASE_IMAGE);
+  const base = process.env.MEDIA_APP_BASE_IMAGE ?? engineConstants().MOORAGE_NODE_BASE_IMAGE;
   say(`container images build FROM ${base} (set MEDIA_APP_BASE_IMAGE to change)`);
 
   say(`starting moorage dev on http://127.0.0.1:${PORT} (generate + sync + wrangler dev)`);
@@ -131,7 +124,6 @@ async function main() {
       stdio: "inherit",
       env: {
         ...env,
-        MEDIA_APP_BASE_IMAGE: base,
         // Offline-first: Moorage's own sidecar (no Docker Hub pull attempt), no metrics, no request.cf download.
         MOORAGE_SIDECAR: process.env.MOORAGE_SIDECAR ?? "moorage",
         WRANGLER_SEND_METRICS: "false",

@@ -5,14 +5,15 @@
  *
  * Two profiles, picked when this file is evaluated (by `moorage generate`): the default ("demo") uses timings a
  * person can watch; `MEDIA_APP_PROFILE=test` shortens them so the real-container suite runs in seconds. The
- * base image is a build argument: `node:22-slim` from Docker Hub by default, or the image named in
- * `MEDIA_APP_BASE_IMAGE` where no registry is reachable (the demo and the tests pass Moorage's local base).
+ * base image is a build argument: Moorage's local engine's `moorage/node-base:22` (built from the host's Node by
+ * scripts/provision.sh, so no registry is needed), or the image named in `MEDIA_APP_BASE_IMAGE`, e.g.
+ * `node:22-slim` where Docker Hub is reachable (the Dockerfiles' own default).
  */
 import { defineContainer } from "moorage";
 
 const test = process.env.MEDIA_APP_PROFILE === "test";
 /** Every image is built `FROM ${BASE}`; wrangler passes buildArgs to `docker build` as `--build-arg`. */
-const BASE = process.env.MEDIA_APP_BASE_IMAGE ?? "node:22-slim";
+const BASE = process.env.MEDIA_APP_BASE_IMAGE ?? "moorage/node-base:22";
 
 /** One renderer per document: `containers.renderer.get(docId)`. */
 export const renderer = defineContainer({
