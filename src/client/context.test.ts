@@ -263,6 +263,33 @@ describe("any() and pool()", () => {
     expect(new Set(first).size).toBeGreaterThan(1);
   });
 
+  it("pool() steers calls away from an instance with requests in flight; any() does not", async () => {
+    const held: Array<() => void> = [];
+    const { ctx, sent } = setup(
+      async (_request, instance) => {
+        if (instance === "pool-0" && held.length === 0) await new Promise<void>((release) => held.push(release));
+        return new Response(instance);
+      },
+      { random: 7 },
+    );
+    // One slow request keeps pool-0 busy (the same instance whichever accessor reached it).
+    const slow = ctx.transcoder.get("pool-0").fetch("/slow");
+    await vi.waitFor(() => expect(held).toHaveLength(1));
+    const hits = async (pick: () => Promise<Response>) => {
+      const before = sent.length;
+      for (let i = 0; i < 40; i++) await pick();
+      return sent.slice(before).filter((s) => s.instance === "pool-0").length;
+    };
+    // Power of two choices: pool-0 loses every comparison while it is busy.
+    expect(await hits(() => ctx.transcoder.pool().fetch("/"))).toBe(0);
+    // Uniform picking keeps feeding it its share.
+    expect(await hits(() => ctx.transcoder.any().fetch("/"))).toBeGreaterThan(0);
+    // Once its request is answered, pool-0 is back in rotation.
+    held[0]!();
+    await slow;
+    expect(await hits(() => ctx.transcoder.pool().fetch("/"))).toBeGreaterThan(0);
+  });
+
   it("pool() moves to another instance on a 5xx, without waiting", async () => {
     const { ctx, sent, clock } = setup((_r, _i, n) =>
       n === 1 ? new Response("boom", { status: 500 }) : new Response("ok"),

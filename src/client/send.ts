@@ -9,6 +9,7 @@
  */
 import { HEADERS } from "../protocol.js";
 import { MoorageContainerError, messageOf } from "./errors.js";
+import { type InflightCounts, lessBusyOfTwo } from "./load.js";
 import { type PreparedRequest, prepareRequest } from "./request.js";
 import { backoffDelay, type RetryPolicy } from "./retry.js";
 import { type ColdStartSignal, isWebSocketResponse, matchErrorSignal, matchResponseSignal } from "./signals.js";
@@ -24,6 +25,8 @@ export interface SendContext {
   random: () => number;
   onAttempt: ((event: AttemptEvent) => void) | undefined;
   onCall: ((event: CallEvent) => void) | undefined;
+  /** In-flight counts for this container's instances, shared across the isolate (`pool()` balances on them). */
+  inflight(): InflightCounts;
 }
 
 /** Where the attempts of one call go. */
@@ -51,7 +54,7 @@ export async function send(
     if (attempt > 1 && (route.kind === "instance" || previous !== undefined)) {
       await ctx.clock.sleep(backoffDelay(policy, attempt, ctx.random), prepared.signal);
     }
-    instance = route.kind === "instance" ? route.instance : pickUntried(route.size, tried, ctx.random);
+    instance = route.kind === "instance" ? route.instance : pickUntried(route.size, tried, ctx.random, ctx.inflight());
     const stub = ctx.stub(instance);
     waitMs = ctx.clock.now() - startedAt;
     const base = { container: ctx.container, instance, attempt, waitMs };
@@ -59,7 +62,12 @@ export async function send(
 
     let response: Response;
     try {
-      response = await stub.fetch(prepared.build(instance, port));
+      const done = ctx.inflight().begin(instance);
+      try {
+        response = await stub.fetch(prepared.build(instance, port));
+      } finally {
+        done();
+      }
     } catch (error) {
       const signal = matchErrorSignal(error);
       const retry = hasNext && (await wantsRetry(route, { error, instance, attempt }, signal));
@@ -126,15 +134,15 @@ async function wantsRetry(
 }
 
 /**
- * A pool index not tried yet in this call, uniformly at random; once all were tried, any but the last one, so a
- * retry never lands on the instance that just failed (unless the pool has one instance).
+ * A pool index not tried yet in this call, the less busy of two random ones (see `load.ts`); once all were tried,
+ * any but the last one, so a retry never lands on the instance that just failed (unless the pool has one instance).
  */
-function pickUntried(size: number, tried: number[], random: () => number): string {
+function pickUntried(size: number, tried: number[], random: () => number, inflight: InflightCounts): string {
   const last = tried.at(-1);
   let candidates = Array.from({ length: size }, (_, i) => i).filter((i) => !tried.includes(i));
   if (candidates.length === 0)
     candidates = size > 1 ? Array.from({ length: size }, (_, i) => i).filter((i) => i !== last) : [0];
-  const index = candidates[Math.min(candidates.length - 1, Math.floor(random() * candidates.length))]!;
+  const index = lessBusyOfTwo(candidates, (i) => inflight.get(poolName(i)), random);
   tried.push(index);
   return poolName(index);
 }
