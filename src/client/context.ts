@@ -8,7 +8,7 @@
 import { DEFAULT_POOL_SIZE, poolInstanceName } from "../definition/naming.js";
 import { MoorageContainerError } from "./errors.js";
 import { containerHandle, fetchHandle } from "./handle.js";
-import { type InflightCounts, inflightFor } from "./load.js";
+import { type LoadTracker, loadFor } from "./load.js";
 import { randomSource, resolvePolicy, systemClock } from "./retry.js";
 import type { SendContext } from "./send.js";
 import type { ContainerStub, NamespaceLike } from "./stub.js";
@@ -26,12 +26,12 @@ export function createContainerContext<const S extends readonly ContainerSpec[]>
   const clock = options.clock ?? systemClock;
   const context: Record<string, ContainerAccessor> = {};
   for (const spec of specs) {
-    let inflight: InflightCounts | undefined;
+    let load: LoadTracker | undefined;
     const send: SendContext = {
       container: spec.exportName,
       stub: (instance) => stubFor(env, spec, instance),
       // Looked up on first use, like the binding itself.
-      inflight: () => (inflight ??= inflightFor((env as Record<string, unknown>)[spec.binding])),
+      load: () => (load ??= loadFor((env as Record<string, unknown>)[spec.binding])),
       clock,
       random,
       onAttempt: options.onAttempt,

@@ -1,44 +1,82 @@
 import { describe, expect, it } from "vitest";
-import { InflightCounts, inflightFor, lessBusyOfTwo } from "./load.js";
+import { cheaperOfTwo, DECAY_MS, FAILURE_PENALTY_MS, LoadTracker, loadFor } from "./load.js";
 
-describe("InflightCounts", () => {
-  it("counts requests per instance and ends each once", () => {
-    const counts = new InflightCounts();
-    const a = counts.begin("pool-0");
-    counts.begin("pool-0");
-    expect(counts.get("pool-0")).toBe(2);
-    a();
-    a();
-    expect(counts.get("pool-0")).toBe(1);
-    expect(counts.get("pool-1")).toBe(0);
+describe("LoadTracker", () => {
+  it("counts requests in flight per instance and ends each once", () => {
+    const load = new LoadTracker();
+    const a = load.begin("pool-0", 0);
+    load.begin("pool-0", 0);
+    expect(load.inflight("pool-0")).toBe(2);
+    a(10, false);
+    a(10, false);
+    expect(load.inflight("pool-0")).toBe(1);
+    expect(load.inflight("pool-1")).toBe(0);
+  });
+
+  it("believes a slower sample at once and moves toward a faster one gradually", () => {
+    const load = new LoadTracker();
+    load.begin("pool-0", 0)(200, false);
+    expect(load.latency("pool-0", 200)).toBe(200);
+    load.begin("pool-0", 200)(210, false); // a 10 ms answer right after
+    const after = load.latency("pool-0", 210);
+    expect(after).toBeLessThan(200);
+    expect(after).toBeGreaterThan(150);
+  });
+
+  it("costs a slow idle instance more than a fast busy one", () => {
+    const load = new LoadTracker();
+    load.begin("slow", 0)(200, false);
+    load.begin("fast", 0)(10, false);
+    load.begin("fast", 200); // one request in flight
+    expect(load.cost("slow", 200)).toBeGreaterThan(load.cost("fast", 200));
+  });
+
+  it("counts a failed attempt as a penalty, so failing fast does not look fast", () => {
+    const load = new LoadTracker();
+    load.begin("failing", 0)(2, true);
+    expect(load.latency("failing", 2)).toBe(FAILURE_PENALTY_MS);
+  });
+
+  it("lets an estimate fade while the instance is not chosen, so it is tried again later", () => {
+    const load = new LoadTracker();
+    load.begin("pool-0", 0)(200, false);
+    expect(load.latency("pool-0", 200 + DECAY_MS)).toBeCloseTo(200 / Math.E, 5);
+    expect(load.latency("pool-0", 200 + 10 * DECAY_MS)).toBeLessThan(0.01);
+  });
+
+  it("costs the least for an instance never seen, and counts requests in flight even at zero latency", () => {
+    const load = new LoadTracker();
+    expect(load.cost("pool-9", 1_000)).toBe(1);
+    load.begin("pool-8", 1_000);
+    expect(load.cost("pool-8", 1_000)).toBe(2);
   });
 
   it("is shared per namespace object, so every containers(env) in an isolate sees the same load", () => {
     const namespace = {};
-    inflightFor(namespace).begin("pool-1");
-    expect(inflightFor(namespace).get("pool-1")).toBe(1);
-    expect(inflightFor({}).get("pool-1")).toBe(0);
-    expect(inflightFor(undefined).get("pool-1")).toBe(0);
+    loadFor(namespace).begin("pool-1", 0);
+    expect(loadFor(namespace).inflight("pool-1")).toBe(1);
+    expect(loadFor({}).inflight("pool-1")).toBe(0);
+    expect(loadFor(undefined).inflight("pool-1")).toBe(0);
   });
 });
 
-describe("lessBusyOfTwo", () => {
-  it("picks the less busy of two distinct candidates", () => {
-    const load = (i: number) => (i === 0 ? 5 : 0);
+describe("cheaperOfTwo", () => {
+  it("picks the cheaper of two distinct candidates", () => {
+    const cost = (i: number) => (i === 0 ? 5 : 0);
     // random() -> 0 first picks index 0, then the first other candidate.
-    expect(lessBusyOfTwo([0, 1, 2], load, () => 0)).toBe(1);
+    expect(cheaperOfTwo([0, 1, 2], cost, () => 0)).toBe(1);
   });
 
   it("keeps the first candidate on a tie and returns a lone candidate", () => {
     expect(
-      lessBusyOfTwo(
+      cheaperOfTwo(
         [3, 1],
         () => 0,
         () => 0,
       ),
     ).toBe(3);
     expect(
-      lessBusyOfTwo(
+      cheaperOfTwo(
         [2],
         () => 9,
         () => 0.5,
@@ -49,9 +87,12 @@ describe("lessBusyOfTwo", () => {
   it("never compares a candidate with itself", () => {
     for (const r of [0, 0.3, 0.6, 0.99]) {
       const seen: number[] = [];
-      lessBusyOfTwo(
+      cheaperOfTwo(
         [0, 1],
-        (i) => (seen.push(i), 0),
+        (i: number) => {
+          seen.push(i);
+          return 0;
+        },
         () => r,
       );
       expect(new Set(seen)).toEqual(new Set([0, 1]));

@@ -1,60 +1,110 @@
 /**
- * In-flight requests per container instance, as this isolate sees them, so `pool()` can send each attempt to the
- * less busy of two random instances (power of two choices) rather than picking blindly: a slow but healthy
- * instance piles up requests in flight and stops being chosen, where uniform picking keeps feeding it a fair share.
+ * What this isolate knows about each container instance's load, so `pool()` can send each attempt to the cheaper
+ * of two random instances (power of two choices) rather than picking blindly.
  *
- * Counts live per namespace object (a `WeakMap`): a Worker builds a fresh `containers(env)` for every request, while
- * `env`'s bindings live as long as the isolate, so all requests in one isolate share one view. A request counts from
- * the moment it is sent until its response headers arrive (or it throws); the body stream is not wrapped, because
- * moving every chunk through JavaScript costs more than the hint is worth. Counts are a routing hint, never a limit:
- * other isolates' load is invisible here.
+ * Cost is peak-EWMA (the balancer of Finagle and Linkerd): a latency estimate that jumps up at once to a slower
+ * sample and decays toward faster ones, times the requests still in flight plus one. A slow but healthy instance
+ * therefore loses every comparison while it is slow, even when it happens to be idle; a failed attempt counts as a
+ * `FAILURE_PENALTY_MS` sample, so an instance that fails fast is not mistaken for a fast one. Estimates fade with
+ * `DECAY_MS` while an instance is not chosen, so one that was slow or failing is tried again later instead of being
+ * starved forever. An instance never seen costs the least, so new instances are explored first.
+ *
+ * State lives per namespace object (a `WeakMap`): a Worker builds a fresh `containers(env)` for every request, while
+ * `env`'s bindings live as long as the isolate, so all requests in one isolate share one view. A request is timed
+ * from the moment it is sent until its response headers arrive (or it throws); the body is not wrapped, because
+ * moving every chunk through JavaScript costs more than the hint is worth. Other isolates' load is invisible here:
+ * this is a routing hint, never a limit.
  */
 
-export class InflightCounts {
-  readonly #counts = new Map<string, number>();
+/** Latency recorded for an attempt that failed (threw, 5xx, cold start), in ms. */
+export const FAILURE_PENALTY_MS = 1_000;
+/** Time constant of the latency estimate, in ms: how fast old samples (and penalties) fade. */
+export const DECAY_MS = 10_000;
 
-  /** Requests from this isolate to `instance` still waiting for their response. */
-  get(instance: string): number {
-    return this.#counts.get(instance) ?? 0;
+interface InstanceLoad {
+  inflight: number;
+  /** Peak-EWMA latency estimate, in ms, as of `at`. */
+  latencyMs: number;
+  at: number;
+}
+
+export class LoadTracker {
+  readonly #instances = new Map<string, InstanceLoad>();
+
+  #entry(instance: string, now: number): InstanceLoad {
+    let entry = this.#instances.get(instance);
+    if (!entry) {
+      entry = { inflight: 0, latencyMs: 0, at: now };
+      this.#instances.set(instance, entry);
+    }
+    return entry;
   }
 
-  /** Counts one request to `instance`; the returned function ends it (once, however often it is called). */
-  begin(instance: string): () => void {
-    this.#counts.set(instance, this.get(instance) + 1);
+  /** Requests from this isolate to `instance` still waiting for their response. */
+  inflight(instance: string): number {
+    return this.#instances.get(instance)?.inflight ?? 0;
+  }
+
+  /** The latency estimate for `instance` at `now`, in ms (0 for an instance never seen). */
+  latency(instance: string, now: number): number {
+    const entry = this.#instances.get(instance);
+    if (!entry) return 0;
+    return entry.latencyMs * Math.exp(-Math.max(0, now - entry.at) / DECAY_MS);
+  }
+
+  /**
+   * What sending one more request to `instance` is expected to cost: lower is better. The latency is floored at
+   * 1 ms so requests in flight still count where answers come back in no measurable time.
+   */
+  cost(instance: string, now: number): number {
+    return (this.latency(instance, now) + 1) * (this.inflight(instance) + 1);
+  }
+
+  /**
+   * Counts one request to `instance` sent at `now`. The returned function ends it (once, however often it is
+   * called) with the time its answer arrived and whether the attempt failed.
+   */
+  begin(instance: string, now: number): (endedAt: number, failed: boolean) => void {
+    this.#entry(instance, now).inflight++;
     let ended = false;
-    return () => {
+    return (endedAt, failed) => {
       if (ended) return;
       ended = true;
-      const left = this.get(instance) - 1;
-      if (left > 0) this.#counts.set(instance, left);
-      else this.#counts.delete(instance);
+      const entry = this.#entry(instance, endedAt);
+      entry.inflight = Math.max(0, entry.inflight - 1);
+      const sample = failed ? Math.max(FAILURE_PENALTY_MS, endedAt - now) : Math.max(0, endedAt - now);
+      const current = this.latency(instance, endedAt);
+      // Peak: a slower sample is believed at once; a faster one only moves the estimate by the decay weight.
+      const weight = Math.exp(-Math.max(0, endedAt - entry.at) / DECAY_MS);
+      entry.latencyMs = sample > current ? sample : current * weight + sample * (1 - weight);
+      entry.at = endedAt;
     };
   }
 }
 
-const byNamespace = new WeakMap<object, InflightCounts>();
+const byNamespace = new WeakMap<object, LoadTracker>();
 
-/** The counts shared by every client of `namespace` in this isolate (fresh ones when there is no namespace). */
-export function inflightFor(namespace: unknown): InflightCounts {
-  if (typeof namespace !== "object" || namespace === null) return new InflightCounts();
-  let counts = byNamespace.get(namespace);
-  if (!counts) {
-    counts = new InflightCounts();
-    byNamespace.set(namespace, counts);
+/** The tracker shared by every client of `namespace` in this isolate (a fresh one when there is no namespace). */
+export function loadFor(namespace: unknown): LoadTracker {
+  if (typeof namespace !== "object" || namespace === null) return new LoadTracker();
+  let tracker = byNamespace.get(namespace);
+  if (!tracker) {
+    tracker = new LoadTracker();
+    byNamespace.set(namespace, tracker);
   }
-  return counts;
+  return tracker;
 }
 
 /**
- * Power of two choices: two distinct random candidates, the one with fewer requests in flight (the first on a tie).
+ * Power of two choices: two distinct random candidates, the cheaper one (the first on a tie).
  * With fewer than two candidates, the only one.
  */
-export function lessBusyOfTwo(candidates: readonly number[], load: (index: number) => number, random: () => number) {
+export function cheaperOfTwo(candidates: readonly number[], cost: (index: number) => number, random: () => number) {
   if (candidates.length < 2) return candidates[0]!;
   const a = Math.min(candidates.length - 1, Math.floor(random() * candidates.length));
   let b = Math.min(candidates.length - 2, Math.floor(random() * (candidates.length - 1)));
   if (b >= a) b++;
   const first = candidates[a]!;
   const second = candidates[b]!;
-  return load(second) < load(first) ? second : first;
+  return cost(second) < cost(first) ? second : first;
 }

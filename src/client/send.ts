@@ -9,7 +9,7 @@
  */
 import { HEADERS } from "../protocol.js";
 import { MoorageContainerError, messageOf } from "./errors.js";
-import { type InflightCounts, lessBusyOfTwo } from "./load.js";
+import { cheaperOfTwo, type LoadTracker } from "./load.js";
 import { type PreparedRequest, prepareRequest } from "./request.js";
 import { backoffDelay, type RetryPolicy } from "./retry.js";
 import { type ColdStartSignal, isWebSocketResponse, matchErrorSignal, matchResponseSignal } from "./signals.js";
@@ -25,8 +25,8 @@ export interface SendContext {
   random: () => number;
   onAttempt: ((event: AttemptEvent) => void) | undefined;
   onCall: ((event: CallEvent) => void) | undefined;
-  /** In-flight counts for this container's instances, shared across the isolate (`pool()` balances on them). */
-  inflight(): InflightCounts;
+  /** Load per instance of this container, shared across the isolate (`pool()` balances on it). */
+  load(): LoadTracker;
 }
 
 /** Where the attempts of one call go. */
@@ -54,21 +54,21 @@ export async function send(
     if (attempt > 1 && (route.kind === "instance" || previous !== undefined)) {
       await ctx.clock.sleep(backoffDelay(policy, attempt, ctx.random), prepared.signal);
     }
-    instance = route.kind === "instance" ? route.instance : pickUntried(route.size, tried, ctx.random, ctx.inflight());
+    instance =
+      route.kind === "instance" ? route.instance : pickUntried(route.size, tried, ctx.random, ctx.load(), ctx.clock);
     const stub = ctx.stub(instance);
     waitMs = ctx.clock.now() - startedAt;
     const base = { container: ctx.container, instance, attempt, waitMs };
     const hasNext = attempt < policy.attempts && prepared.replayable && !prepared.signal?.aborted;
 
     let response: Response;
+    // Every attempt, whatever the route, feeds the load view `pool()` balances on.
+    const done = ctx.load().begin(instance, ctx.clock.now());
     try {
-      const done = ctx.inflight().begin(instance);
-      try {
-        response = await stub.fetch(prepared.build(instance, port));
-      } finally {
-        done();
-      }
+      response = await stub.fetch(prepared.build(instance, port));
+      done(ctx.clock.now(), response.status >= 500 || response.status === 429);
     } catch (error) {
+      done(ctx.clock.now(), true);
       const signal = matchErrorSignal(error);
       const retry = hasNext && (await wantsRetry(route, { error, instance, attempt }, signal));
       report(ctx.onAttempt, {
@@ -134,15 +134,16 @@ async function wantsRetry(
 }
 
 /**
- * A pool index not tried yet in this call, the less busy of two random ones (see `load.ts`); once all were tried,
+ * A pool index not tried yet in this call, the cheaper of two random ones (see `load.ts`); once all were tried,
  * any but the last one, so a retry never lands on the instance that just failed (unless the pool has one instance).
  */
-function pickUntried(size: number, tried: number[], random: () => number, inflight: InflightCounts): string {
+function pickUntried(size: number, tried: number[], random: () => number, load: LoadTracker, clock: Clock): string {
   const last = tried.at(-1);
   let candidates = Array.from({ length: size }, (_, i) => i).filter((i) => !tried.includes(i));
   if (candidates.length === 0)
     candidates = size > 1 ? Array.from({ length: size }, (_, i) => i).filter((i) => i !== last) : [0];
-  const index = lessBusyOfTwo(candidates, (i) => inflight.get(poolName(i)), random);
+  const now = clock.now();
+  const index = cheaperOfTwo(candidates, (i) => load.cost(poolName(i), now), random);
   tried.push(index);
   return poolName(index);
 }
