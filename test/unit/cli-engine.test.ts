@@ -3,14 +3,13 @@
  * how `--sidecar` and MOORAGE_SIDECAR are read, the lines `doctor` prints for each engine state, and what `dev`
  * and `deploy` hand wrangler (a stand-in `wrangler` that records its arguments and environment).
  */
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { EngineResolver } from "../../src/cli/engine.js";
 import { sidecarChoice } from "../../src/cli/engine.js";
 import { main } from "../../src/cli/main.js";
-import type { Output } from "../../src/cli/output.js";
 import { splitPassthrough } from "../../src/cli/passthrough.js";
 import {
   LOCAL_ENGINE,
@@ -18,26 +17,9 @@ import {
   LocalEngineError,
   type ResolveLocalEngineOptions,
 } from "../../src/engine/index.js";
+import { captureOutput, tempFolders } from "../support/cli.js";
 
-function capture(): Output & { lines: string[]; text(): string } {
-  const lines: string[] = [];
-  return {
-    lines,
-    text: () => lines.join("\n"),
-    info: (l) => lines.push(l),
-    error: (l) => lines.push(l),
-    ok: (l) => lines.push(`ok ${l}`),
-    warn: (l) => lines.push(`warn ${l}`),
-    fail: (l) => lines.push(`fail ${l}`),
-    dim: (t) => t,
-    bold: (t) => t,
-  };
-}
-
-const temps: string[] = [];
-afterAll(() => {
-  for (const t of temps) rmSync(t, { recursive: true, force: true });
-});
+const temps = tempFolders();
 
 function engine(overrides: Partial<LocalEngine> = {}): LocalEngine {
   return {
@@ -132,7 +114,7 @@ describe("--sidecar", () => {
   });
 
   it("a bad --sidecar exits 2 before anything runs", async () => {
-    const out = capture();
+    const out = captureOutput();
     expect(
       await main(["dev", "--sidecar", "ours"], out, tmpdir(), { resolveEngine: fake(() => engine()).resolve }),
     ).toBe(2);
@@ -142,7 +124,7 @@ describe("--sidecar", () => {
 
 describe("doctor's engine lines", () => {
   async function doctor(resolve: EngineResolver, ...args: string[]) {
-    const out = capture();
+    const out = captureOutput();
     const code = await main(["doctor", ...args], out, project(), { resolveEngine: resolve });
     return { code, text: out.text() };
   }
@@ -227,7 +209,7 @@ describe("dev and deploy hand wrangler the engine", { timeout: 60_000 }, () => {
   it("dev: says which sidecar and why, and gives wrangler the engine's env without the user setting any", async () => {
     const root = project();
     const { resolve, calls } = fake(() => engine());
-    const out = capture();
+    const out = captureOutput();
     expect(
       await main(["dev", "--no-watch", "--sidecar", "moorage", "--port", "8788"], out, root, {
         resolveEngine: resolve,
@@ -244,7 +226,7 @@ describe("dev and deploy hand wrangler the engine", { timeout: 60_000 }, () => {
 
   it("dev: without a Docker engine, warns with the fix and still starts wrangler with the user's env", async () => {
     const root = project();
-    const out = capture();
+    const out = captureOutput();
     expect(await main(["dev", "--no-watch"], out, root, { resolveEngine: fake(unreachable).resolve })).toBe(0);
     expect(out.text()).toMatch(
       /warn no Docker engine answers at .*; starting wrangler dev without Moorage's local engine, so containers will not start\n\s+fix: start one with engine\/provision\.sh, or set DOCKER_HOST; or pass --enable-containers=false/,
@@ -255,7 +237,7 @@ describe("dev and deploy hand wrangler the engine", { timeout: 60_000 }, () => {
 
   it("dev: exits 1 with the fix when --sidecar official cannot be had", async () => {
     const root = project();
-    const out = capture();
+    const out = captureOutput();
     const refuse: EngineResolver = async () => {
       throw new LocalEngineError(
         "official-sidecar-unavailable",
@@ -270,7 +252,7 @@ describe("dev and deploy hand wrangler the engine", { timeout: 60_000 }, () => {
   it("deploy: builds through the engine's Docker host and shim, without a sidecar image or pull", async () => {
     const root = project();
     const { resolve, calls } = fake(() => engine());
-    const out = capture();
+    const out = captureOutput();
     expect(await main(["deploy", "--dry-run"], out, root, { resolveEngine: resolve })).toBe(0);
     expect(calls).toEqual([{ sidecar: "moorage", images: "skip" }]);
     expect(out.text()).toContain(

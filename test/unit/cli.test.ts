@@ -3,39 +3,22 @@
  * wrangler argument passthrough, which file changes `moorage dev` regenerates for (and that it never loops on
  * its own output), the Node version check, and doctor/main exit codes through `main()`.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { checkNode } from "../../src/cli/commands/doctor.js";
 import { main } from "../../src/cli/main.js";
-import type { Output } from "../../src/cli/output.js";
 import { useColor } from "../../src/cli/output.js";
 import { splitPassthrough } from "../../src/cli/passthrough.js";
 import { isRelevantChange, watchDeclarations } from "../../src/cli/watch.js";
 import { LocalEngineError } from "../../src/engine/index.js";
+import { captureOutput, tempFolders } from "../support/cli.js";
 
 const tty = { isTTY: true } as NodeJS.WriteStream;
 const pipe = { isTTY: false } as NodeJS.WriteStream;
 
-function capture(): Output & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    info: (l) => lines.push(l),
-    error: (l) => lines.push(l),
-    ok: (l) => lines.push(`ok ${l}`),
-    warn: (l) => lines.push(`warn ${l}`),
-    fail: (l) => lines.push(`fail ${l}`),
-    dim: (t) => t,
-    bold: (t) => t,
-  };
-}
-
-const temps: string[] = [];
-afterAll(() => {
-  for (const t of temps) rmSync(t, { recursive: true, force: true });
-});
+const temps = tempFolders();
 
 describe("colour", () => {
   it("is on for a TTY, off for pipes, NO_COLOR and TERM=dumb; FORCE_COLOR wins over TTY detection", () => {
@@ -110,7 +93,7 @@ describe("doctor and main", () => {
     const dir = mkdtempSync(join(tmpdir(), "moorage-doctor-"));
     temps.push(dir);
     writeFileSync(join(dir, "wrangler.jsonc"), '{ "name": "x" }\n');
-    const out = capture();
+    const out = captureOutput();
     // The engine is not what this test is about: a fake that finds none keeps it off the machine's Docker.
     const noEngine = async () => {
       throw new LocalEngineError("docker-unreachable", "no Docker engine answers", "start one");
@@ -126,15 +109,15 @@ describe("doctor and main", () => {
     const dir = mkdtempSync(join(tmpdir(), "moorage-deploy-"));
     temps.push(dir);
     writeFileSync(join(dir, "wrangler.jsonc"), '{ "name": "x" }\n');
-    const out = capture();
+    const out = captureOutput();
     expect(await main(["deploy", "--dry-run"], out, dir)).toBe(1);
     expect(out.lines.join("\n")).toContain("npm install -D wrangler");
   });
 
   it("exits 2 with a pointer to --help for usage errors, and 2 with help when no command is given", async () => {
-    const out = capture();
+    const out = captureOutput();
     expect(await main(["sync", "--frobnicate"], out, tmpdir())).toBe(2);
     expect(out.lines.join("\n")).toContain("Run `moorage sync --help` for usage.");
-    expect(await main([], capture(), tmpdir())).toBe(2);
+    expect(await main([], captureOutput(), tmpdir())).toBe(2);
   });
 });
