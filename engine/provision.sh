@@ -8,8 +8,9 @@
 # Boundary: machine setup only. It never touches the repo's node_modules and never talks to the network
 # except the npm registry (Node) and Debian apt (docker.io, iptables).
 #
-# Usage: engine/provision.sh [up|stop|status|env]
+# Usage: engine/provision.sh [up|node|stop|status|env]
 #   up      (default) provision everything, print the environment to use
+#   node    only Node >= 22.12 (installed from the npm registry when missing); prints its path on stdout
 #   stop    stop the dockerd this script started (same as scripts/engine-stop.sh)
 #   status  say what is running
 #   env     print `export` lines; use as: eval "$(engine/provision.sh env)"
@@ -278,9 +279,10 @@ cmd_env() {
 
 case "${1:-up}" in
   up) cmd_up ;;
+  node) ensure_node && echo "$NODE_BIN" ;;
   stop) stop_own_dockerd ;;
   status) cmd_status ;;
   env) cmd_env ;;
   -h | --help | help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' ;;
-  *) die "unknown command: $1" "use one of: up, stop, status, env" ;;
+  *) die "unknown command: $1" "use one of: up, node, stop, status, env" ;;
 esac

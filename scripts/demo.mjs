@@ -2,10 +2,12 @@
 /**
  * `npm run demo`: see Moorage work end to end on this machine, with real containers.
  *
- * Builds the package, brings up the local container engine (scripts/provision.sh: Node 22, a Docker engine,
- * the registry-free base and sidecar images), prepares the example app (examples/media-app: dependency links,
+ * Runs on any Node: on one older than 22.12 it gets a newer one and re-runs itself (scripts/toolchain.mjs). Then it
+ * builds the package, brings up the local container engine (scripts/provision.sh: a Docker engine, the
+ * registry-free base and sidecar images), prepares the example app (examples/media-app: dependency links,
  * .dev.vars, the local Secrets Store value), then runs `moorage dev` there on 127.0.0.1 (generate + sync +
- * wrangler dev with the engine's environment), waits until the app answers and prints what to curl.
+ * wrangler dev with the engine's environment), waits until the app answers (saying every few seconds how many
+ * images are built and containers running) and prints what to curl.
  * Ctrl-C stops wrangler, which removes the containers it started.
  *
  * Why a script: every step is something a developer would otherwise type by hand in the right order; this is
@@ -15,24 +17,23 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { parse as parseJsonc } from "jsonc-parser";
+import { ensureNode, logger, provisionEngine, ROOT, run } from "./toolchain.mjs";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const APP = join(ROOT, "examples", "media-app");
 const PORT = Number(process.env.DEMO_PORT ?? 8787);
 const READY_TIMEOUT_MS = 300_000; // first run builds five images
+const PROGRESS_EVERY_MS = 5_000;
+const STEPS = 5;
 
-const say = (message) => console.log(`\x1b[36m[demo]\x1b[0m ${message}`);
-function fail(message) {
-  console.error(`\x1b[31m[demo] ${message}\x1b[0m`);
-  process.exit(1);
-}
+const say = logger("demo");
+const fail = say.fail;
 
-function step(title, command, args, options = {}) {
-  say(title);
-  const result = spawnSync(command, args, { stdio: "inherit", cwd: ROOT, ...options });
-  if (result.status !== 0) fail(`${title} failed (${command} ${args.join(" ")} exited ${result.status})`);
+function step(index, title, command, args, options = {}) {
+  say(`step ${index}/${STEPS}: ${title}`);
+  const code = run(command, args, options);
+  if (code !== 0) fail(`${title} failed (${command} ${args.join(" ")} exited ${code})`);
 }
 
 /** KEY=VALUE lines of engine/engine.env, the single place that names the engine's images. */
@@ -43,25 +44,32 @@ function engineConstants() {
   );
 }
 
-/** The engine's environment (`export K="V"` lines from `scripts/provision.sh env`). */
-function engineEnv() {
-  const result = spawnSync("bash", [join(ROOT, "scripts", "provision.sh"), "env"], { cwd: ROOT, encoding: "utf8" });
-  if (result.status !== 0) fail(`scripts/provision.sh env failed:\n${result.stderr}`);
-  const env = {};
-  for (const match of result.stdout.matchAll(/^export ([A-Z_]+)="(.*)"$/gm)) env[match[1]] = match[2];
-  if (env.PATH) env.PATH = env.PATH.replace("$PATH", process.env.PATH ?? "");
-  return env;
+/** What wrangler dev is doing while the app is not up yet: images built and containers running, from Docker. */
+function progress(env, config) {
+  const docker = (args) =>
+    spawnSync("docker", args, { env, encoding: "utf8", timeout: 5_000 }).stdout?.split("\n").filter(Boolean) ?? [];
+  const names = config.containers.map((c) => c.name);
+  const images = docker(["image", "ls", "--format", "{{.Repository}}"]);
+  const built = names.filter((n) => images.some((repo) => repo.endsWith(n))).length;
+  const running = docker(["ps", "--format", "{{.Names}}"]).filter((n) => n.startsWith("workerd-")).length;
+  return `${built}/${names.length} images built, ${running} containers running`;
 }
 
-async function waitForApp(child) {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
+async function waitForApp(child, env) {
+  const config = parseJsonc(readFileSync(join(APP, "wrangler.jsonc"), "utf8"));
+  const started = Date.now();
+  let reported = started;
+  while (Date.now() - started < READY_TIMEOUT_MS) {
     if (child.exitCode !== null) fail(`moorage dev exited with code ${child.exitCode} (output above)`);
     try {
       const response = await fetch(`http://127.0.0.1:${PORT}/`, { signal: AbortSignal.timeout(2_000) });
       if (response.ok) return;
     } catch {
       // not listening yet
+    }
+    if (Date.now() - reported >= PROGRESS_EVERY_MS) {
+      reported = Date.now();
+      say(`  waiting for the app (${Math.round((reported - started) / 1000)} s): ${progress(env, config)}`);
     }
     await new Promise((r) => setTimeout(r, 1_000));
   }
@@ -101,21 +109,20 @@ function printTryIt() {
 }
 
 async function main() {
-  if (process.env.DEMO_SKIP_BUILD !== "1")
-    step("building moorage (npm run build)", "npm", ["run", "build", "--silent"]);
-  step("bringing up the local container engine (scripts/provision.sh)", "bash", [
-    join(ROOT, "scripts", "provision.sh"),
-    "up",
-  ]);
-  const env = { ...process.env, ...engineEnv() };
-  step("preparing examples/media-app (scripts/setup.mjs)", process.execPath, [join(APP, "scripts", "setup.mjs")], {
+  await ensureNode(say);
+  if (process.env.DEMO_SKIP_BUILD !== "1") step(1, "building moorage (npm run build)", "npm", ["run", "--silent", "build"]);
+  say(`step 2/${STEPS}: bringing up the local container engine`);
+  const engine = provisionEngine(say);
+  if (!engine.ok) fail(`the demo needs real containers, and no engine could be had:\n${engine.reason}`);
+  const env = { ...process.env, ...engine.env };
+  step(3, "preparing examples/media-app (scripts/setup.mjs)", process.execPath, [join(APP, "scripts", "setup.mjs")], {
     env,
   });
 
   const base = process.env.MEDIA_APP_BASE_IMAGE ?? engineConstants().MOORAGE_NODE_BASE_IMAGE;
   say(`container images build FROM ${base} (set MEDIA_APP_BASE_IMAGE to change)`);
 
-  say(`starting moorage dev on http://127.0.0.1:${PORT} (generate + sync + wrangler dev)`);
+  say(`step 4/${STEPS}: starting moorage dev on http://127.0.0.1:${PORT} (generate + sync + wrangler dev)`);
   const child = spawn(
     process.execPath,
     [join(ROOT, "dist", "cli", "main.js"), "dev", "--no-watch", "--ip", "127.0.0.1", "--port", String(PORT)],
@@ -136,7 +143,8 @@ async function main() {
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
-  await waitForApp(child);
+  say(`step 5/${STEPS}: waiting for the app to answer (images build and containers start on first use)`);
+  await waitForApp(child, env);
   printTryIt();
   await new Promise((resolve) => child.on("exit", resolve));
 }
