@@ -110,7 +110,8 @@ function printTryIt() {
 
 async function main() {
   await ensureNode(say);
-  if (process.env.DEMO_SKIP_BUILD !== "1") step(1, "building moorage (npm run build)", "npm", ["run", "--silent", "build"]);
+  if (process.env.DEMO_SKIP_BUILD !== "1")
+    step(1, "building moorage (npm run build)", "npm", ["run", "--silent", "build"]);
   say(`step 2/${STEPS}: bringing up the local container engine`);
   const engine = provisionEngine(say);
   if (!engine.ok) fail(`the demo needs real containers, and no engine could be had:\n${engine.reason}`);
