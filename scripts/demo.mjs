@@ -48,7 +48,8 @@ function engineConstants() {
 function progress(env, config) {
   const docker = (args) =>
     spawnSync("docker", args, { env, encoding: "utf8", timeout: 5_000 }).stdout?.split("\n").filter(Boolean) ?? [];
-  const names = config.containers.map((c) => c.name);
+  // wrangler dev tags each image `cloudflare-dev/<class name, lowercased>:<hash>`.
+  const names = config.containers.map((c) => `/${c.class_name.toLowerCase()}`);
   const images = docker(["image", "ls", "--format", "{{.Repository}}"]);
   const built = names.filter((n) => images.some((repo) => repo.endsWith(n))).length;
   const running = docker(["ps", "--format", "{{.Names}}"]).filter((n) => n.startsWith("workerd-")).length;
