@@ -19,14 +19,16 @@ export interface BenchContext {
 
 /** A path the bench compares: a label and how to reach container path `p` through it. */
 export interface BenchPath {
-  name: "moorage" | "raw" | "tunnel" | "plain-worker";
+  name: "floor" | "moorage" | "raw" | "tunnel" | "plain-worker";
   target: Target;
   path(p: string): string;
 }
 
-/** The four ways to the warm 1 KiB answer (and the streaming routes), instance `w` on both container classes. */
+/** The five ways to the warm 1 KiB answer (and the streaming routes), instance `w` on every container class. */
 export function warmPaths(ctx: BenchContext): BenchPath[] {
   return [
+    // The floor: a bare ctx.container object proxying to getTcpPort (fixture/src/floor.ts).
+    { name: "floor", target: ctx.worker, path: (p) => `/floor/get/w${p}` },
     { name: "moorage", target: ctx.worker, path: (p) => `/moo/get/plain/w${p}` },
     { name: "raw", target: ctx.worker, path: (p) => `/raw/get/w${p}` },
     { name: "tunnel", target: ctx.tunnel, path: (p) => p },

@@ -1,10 +1,12 @@
 /**
  * Scenarios 4 and 5: cold starts and the thundering herd.
  *
- * Cold start: wall time to the first byte of the first answer for a new id, raw vs Moorage, without readiness and
- * with it (Moorage `readyOn: /ready`; raw: the polling loop a raw user writes, same 200 ms interval). The app
- * reports (epoch ms, same host clock) when it started listening and when its own /ready turned 200, so the gate's
- * cost is measured directly: first byte minus the app's own readiness, to be within one probe interval.
+ * Cold start: wall time to the first byte of the first answer for a new id, floor vs raw vs Moorage, without
+ * readiness and with it (Moorage `readyOn: /ready`; raw: the polling loop a raw user writes, 200 ms interval). The
+ * floor is a bare ctx.container object polling its port every 10 ms (fixture/src/floor.ts). The app reports (epoch
+ * ms, same host clock) when it started listening and when its own /ready turned 200, so the start path's cost is
+ * measured directly: first byte minus the port opening, and for gated variants first byte minus the app's own
+ * readiness; it also counts the /ready probes it saw, so the probe rate the app pays for the gate is reported.
  * Herd: 50 concurrent first requests to one cold id; containers started are counted from Docker's own `create`
  * events for that class during the herd (exact even if a container was created and removed again).
  * Boundary: every instance started here is destroyed again before the next one, so runs do not pile up.
@@ -18,13 +20,14 @@ import { rotate, type Summary, summarize } from "../lib/stats.js";
 const execFileP = promisify(execFile);
 
 interface Variant {
-  name: "raw" | "moorage" | "raw+ready-loop" | "moorage+readyOn";
+  name: "floor" | "raw" | "moorage" | "raw+ready-loop" | "moorage+readyOn";
   path(id: string): string;
   destroy(id: string): string;
   gated: boolean;
 }
 
 const VARIANTS: Variant[] = [
+  { name: "floor", path: (id) => `/floor/get/${id}/info`, destroy: (id) => `/floor/destroy/${id}`, gated: false },
   { name: "raw", path: (id) => `/raw/get/${id}/info`, destroy: (id) => `/raw/destroy/${id}`, gated: false },
   {
     name: "moorage",
@@ -49,6 +52,8 @@ export interface ColdRow {
   afterListening: Summary;
   /** Gated variants: first byte minus the app's own readiness (/ready turning 200). */
   afterAppReady?: Summary;
+  /** Gated variants: /ready probes per second the app saw while warming up (first probe to readiness). */
+  probesPerSecond?: Summary;
   errors: number;
   firstError?: string;
 }
@@ -57,6 +62,14 @@ interface Info {
   startedAt: number;
   listeningAt: number;
   readyAt: number;
+  probes?: { beforeReady: number; afterReady: number; firstAt: number };
+}
+
+/** Probes per second before readiness: how hard the gate hammers a warming app (undefined without probes). */
+function probeRate(info: Info): number | undefined {
+  const p = info.probes;
+  if (!p?.firstAt || p.beforeReady === 0) return undefined;
+  return p.beforeReady / (Math.max(1, info.readyAt - p.firstAt) / 1000);
 }
 
 export async function coldStarts(ctx: BenchContext, reps = 3): Promise<ColdRow[]> {
@@ -67,6 +80,7 @@ export async function coldStarts(ctx: BenchContext, reps = 3): Promise<ColdRow[]
         ttfb: [] as number[],
         listen: [] as number[],
         ready: [] as number[],
+        rate: [] as number[],
         errors: 0,
         firstError: undefined as string | undefined,
       },
@@ -84,6 +98,8 @@ export async function coldStarts(ctx: BenchContext, reps = 3): Promise<ColdRow[]
         a.ttfb.push(r.ttfbMs);
         a.listen.push(r.headAt - info.listeningAt);
         if (v.gated) a.ready.push(r.headAt - info.readyAt);
+        const rate = v.gated ? probeRate(info) : undefined;
+        if (rate !== undefined) a.rate.push(rate);
       } else {
         a.errors++;
         a.firstError ??= `${r.status} ${r.error ?? r.text?.slice(0, 200)}`;
@@ -97,7 +113,7 @@ export async function coldStarts(ctx: BenchContext, reps = 3): Promise<ColdRow[]
       variant: v.name,
       ttfb: summarize(a?.ttfb ?? []),
       afterListening: summarize(a?.listen ?? []),
-      ...(v.gated ? { afterAppReady: summarize(a?.ready ?? []) } : {}),
+      ...(v.gated ? { afterAppReady: summarize(a?.ready ?? []), probesPerSecond: summarize(a?.rate ?? []) } : {}),
       errors: a?.errors ?? 0,
       ...(a?.firstError ? { firstError: a.firstError } : {}),
     };
