@@ -9,6 +9,7 @@
 export * from "./client/index.js";
 export {
   bindingName,
+  type ConcurrencyConfig,
   type ContainerConfig,
   type ContainerDefinition,
   type CustomInstanceType,
@@ -18,6 +19,7 @@ export {
   type DurationInput,
   defineContainer,
   type ImageSource,
+  type InstancesConfig,
   imageName,
   isDefinedContainer,
   type NamedInstanceType,

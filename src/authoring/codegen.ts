@@ -58,6 +58,8 @@ function specsBlock(containers: readonly CodegenContainer[]): string {
   const specs = containers.map((c) => {
     const spec: Record<string, Json> = { binding: bindingName(c.exportName), exportName: c.exportName };
     if (c.definition.maxInstances !== undefined) spec.maxInstances = c.definition.maxInstances;
+    if (c.definition.instances) spec.instances = { ...c.definition.instances } as Json;
+    if (c.definition.concurrency) spec.concurrency = { ...c.definition.concurrency } as Json;
     return spec;
   });
   // The column counts what follows the array on its line, so the one-line form is only used when it fits.

@@ -67,7 +67,8 @@ function accessor(ctx: SendContext, spec: ContainerSpec, options: ContainerConte
 }
 
 function poolSize(spec: ContainerSpec): number {
-  const size = spec.maxInstances ?? DEFAULT_POOL_SIZE;
+  // A declared pool's max is its size (it is at most maxInstances, checked by defineContainer).
+  const size = spec.instances?.max ?? spec.maxInstances ?? DEFAULT_POOL_SIZE;
   if (!Number.isInteger(size) || size < 1) {
     throw new MoorageContainerError(
       `moorage: container "${spec.exportName}": maxInstances must be a whole number of at least 1 (got ${size}); fix it in moorage/containers.ts and run \`${FIX_BINDINGS_COMMAND}\``,

@@ -14,6 +14,10 @@ export interface ContainerSpec {
   readonly binding: string;
   /** Pool size behind `any()` and `pool()`; `DEFAULT_POOL_SIZE` (3) when unset. */
   readonly maxInstances?: number;
+  /** The declared pool (`instances` in `defineContainer`): `pool()` scales between `min` and `max`, the pool size. */
+  readonly instances?: { readonly min: number; readonly max: number; readonly scaleWindowSeconds: number };
+  /** The declared per-instance concurrency: the autoscaling `target` and the hard `limit`. */
+  readonly concurrency?: { readonly target: number; readonly limit?: number };
 }
 
 /** The export names of a spec list: `"transcoder" | "api"`. */

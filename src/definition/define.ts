@@ -8,6 +8,7 @@
  */
 import { durationHint, parseDuration } from "./duration.js";
 import { customInstanceProblems, NAMED_INSTANCE_TYPES } from "./instance-types.js";
+import { resolveConcurrency, resolveInstances } from "./pool.js";
 import {
   type ContainerConfig,
   type ContainerDefinition,
@@ -25,6 +26,8 @@ const CONFIG_KEYS: ReadonlySet<string> = new Set<keyof ContainerConfig>([
   "entrypoint",
   "instanceType",
   "maxInstances",
+  "instances",
+  "concurrency",
   "sleepAfter",
   "hardTimeout",
   "readyTimeout",
@@ -272,6 +275,8 @@ export function normalizeContainer(config: ContainerConfig, exportName?: string)
     }
     maxInstances = n;
   }
+  const instances = resolveInstances((message) => fail(who, message), config.instances, maxInstances);
+  const concurrency = resolveConcurrency((message) => fail(who, message), config.concurrency);
 
   const sleepAfterSeconds =
     config.sleepAfter === undefined
@@ -367,7 +372,10 @@ export function normalizeContainer(config: ContainerConfig, exportName?: string)
     readyOn,
   };
   if (entrypoint) definition.entrypoint = entrypoint;
-  if (maxInstances !== undefined) definition.maxInstances = maxInstances;
+  // A declared pool without maxInstances caps wrangler's max_instances at the pool's max.
+  if (maxInstances !== undefined || instances) definition.maxInstances = maxInstances ?? instances?.max;
+  if (instances) definition.instances = instances;
+  if (concurrency) definition.concurrency = concurrency;
   if (hardTimeoutSeconds !== undefined) definition.hardTimeoutSeconds = hardTimeoutSeconds;
   return definition;
 }

@@ -6,4 +6,5 @@ export * from "./define.js";
 export * from "./duration.js";
 export * from "./instance-types.js";
 export * from "./naming.js";
+export * from "./pool.js";
 export * from "./types.js";

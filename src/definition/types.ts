@@ -7,6 +7,7 @@
  */
 import type { DurationInput } from "./duration.js";
 import type { CustomInstanceType, NamedInstanceType } from "./instance-types.js";
+import type { ConcurrencyConfig, InstancesConfig, ResolvedConcurrency, ResolvedInstances } from "./pool.js";
 
 /** An application-level readiness probe: `GET path` on `port` must answer `status`. */
 export interface ReadyCheck {
@@ -38,6 +39,10 @@ export interface ContainerConfig {
   instanceType?: NamedInstanceType | CustomInstanceType;
   /** Upper bound of running instances (wrangler `max_instances`) and the size of the `any()`/`pool()` pool. */
   maxInstances?: number;
+  /** Pool sizing: `{ min, max, scaleWindow }` (warm instances, autoscaling bounds). See the README's pool model. */
+  instances?: InstancesConfig;
+  /** Per-instance in-flight requests: `{ target, limit }` (autoscaling target, hard cap enforced by the object). */
+  concurrency?: ConcurrencyConfig;
   /** Stop the container after this much idle time. Default `"10m"`. */
   sleepAfter?: DurationInput;
   /** Stop the container this long after it started, busy or not. No cap by default. */
@@ -92,6 +97,10 @@ export interface ContainerDefinition {
   instanceType: NamedInstanceType | CustomInstanceType;
   /** Absent when the user set none: wrangler's own default applies and the pool has `DEFAULT_POOL_SIZE` members. */
   maxInstances?: number;
+  /** Present when the pool is declared: `pool()` scales between `min` and `max` (the pool size). */
+  instances?: ResolvedInstances;
+  /** Present when declared: `target` per instance for autoscaling, `limit` enforced by each instance's object. */
+  concurrency?: ResolvedConcurrency;
   sleepAfterSeconds: number;
   hardTimeoutSeconds?: number;
   readyTimeoutSeconds: number;
