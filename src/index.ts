@@ -22,10 +22,16 @@ export {
   type InstancesConfig,
   imageName,
   isDefinedContainer,
+  JURISDICTIONS,
+  type Jurisdiction,
   type NamedInstanceType,
   namesFor,
   poolInstanceName,
+  REGIONS,
   type ReadyCheck,
+  type Region,
   type ResolvedReadyCheck,
+  type RolloutConfig,
+  type SchedulingPolicy,
 } from "./definition/index.js";
 export * from "./testing/index.js";

@@ -62,16 +62,21 @@ function pickLocation(frames: SourceLocation[], project: Project): SourceLocatio
 }
 
 function checkImageOnDisk(project: Project, exportName: string, definition: ContainerDefinition): string | undefined {
-  if (definition.image.kind !== "dockerfile") return undefined;
-  const { dockerfile, context } = definition.image;
-  const abs = (p: string) => (isAbsolute(p) ? p : join(project.root, p));
-  const contextPath = abs(context);
-  if (!existsSync(contextPath) || !statSync(contextPath).isDirectory()) {
-    return `defineContainer(${exportName}): "image" build context ${JSON.stringify(context)} does not exist (looked for ${displayPath(project, contextPath)} relative to the project root ${project.root}); create it with a Dockerfile or fix the path`;
-  }
-  const dockerfilePath = abs(dockerfile);
-  if (!existsSync(dockerfilePath)) {
-    return `defineContainer(${exportName}): "image" needs a Dockerfile at ${displayPath(project, dockerfilePath)}, which does not exist; add one or point "image" at the folder that has it`;
+  const images = definition.images
+    ? Object.entries(definition.images).map(([name, source]) => [`images.${name}`, source] as const)
+    : [["image", definition.image] as const];
+  for (const [field, source] of images) {
+    if (source.kind !== "dockerfile") continue;
+    const { dockerfile, context } = source;
+    const abs = (p: string) => (isAbsolute(p) ? p : join(project.root, p));
+    const contextPath = abs(context);
+    if (!existsSync(contextPath) || !statSync(contextPath).isDirectory()) {
+      return `defineContainer(${exportName}): "${field}" build context ${JSON.stringify(context)} does not exist (looked for ${displayPath(project, contextPath)} relative to the project root ${project.root}); create it with a Dockerfile or fix the path`;
+    }
+    const dockerfilePath = abs(dockerfile);
+    if (!existsSync(dockerfilePath)) {
+      return `defineContainer(${exportName}): "${field}" needs a Dockerfile at ${displayPath(project, dockerfilePath)}, which does not exist; add one or point "${field}" at the folder that has it`;
+    }
   }
   return undefined;
 }

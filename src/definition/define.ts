@@ -9,6 +9,7 @@
 import { durationHint, parseDuration } from "./duration.js";
 import { customInstanceProblems, NAMED_INSTANCE_TYPES } from "./instance-types.js";
 import { resolveConcurrency, resolveInstances } from "./pool.js";
+import { resolveScheduling, SCHEDULING_KEYS } from "./scheduling.js";
 import {
   type ContainerConfig,
   type ContainerDefinition,
@@ -41,6 +42,7 @@ const CONFIG_KEYS: ReadonlySet<string> = new Set<keyof ContainerConfig>([
   "deniedHosts",
   "interceptHttps",
   "readyOn",
+  ...SCHEDULING_KEYS,
 ]);
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -113,15 +115,15 @@ const ENV_KEY_RULE = {
   hint: "is not a valid environment variable name (letters, digits and _, not starting with a digit)",
 };
 
-function resolveImage(who: string | undefined, image: unknown): ImageSource {
+function resolveImage(who: string | undefined, image: unknown, field = "image"): ImageSource {
   if (isPlainObject(image)) {
     const extra = Object.keys(image).filter((k) => k !== "registry");
-    if (extra.length > 0) fail(who, `"image" object takes only "registry" (unknown: ${extra.join(", ")})`);
+    if (extra.length > 0) fail(who, `"${field}" object takes only "registry" (unknown: ${extra.join(", ")})`);
     const ref = image.registry;
     if (typeof ref !== "string" || ref.trim() !== ref || ref.length === 0 || /\s/.test(ref)) {
       fail(
         who,
-        `"image.registry" must be an image reference like "registry.cloudflare.com/acme/app:1.0" (got ${JSON.stringify(ref)})`,
+        `"${field}.registry" must be an image reference like "registry.cloudflare.com/acme/app:1.0" (got ${JSON.stringify(ref)})`,
       );
     }
     return { kind: "registry", reference: ref };
@@ -129,7 +131,7 @@ function resolveImage(who: string | undefined, image: unknown): ImageSource {
   if (typeof image !== "string" || image.trim().length === 0) {
     fail(
       who,
-      `"image" must be a directory with a Dockerfile, a path to a Dockerfile, or { registry: "host/repo:tag" } (got ${JSON.stringify(image)})`,
+      `"${field}" must be a directory with a Dockerfile, a path to a Dockerfile, or { registry: "host/repo:tag" } (got ${JSON.stringify(image)})`,
     );
   }
   const isPath = image.startsWith("./") || image.startsWith("../") || image.startsWith("/") || image === ".";
@@ -140,7 +142,7 @@ function resolveImage(who: string | undefined, image: unknown): ImageSource {
   ) {
     fail(
       who,
-      `"image" ${JSON.stringify(image)} looks like a registry reference; write image: { registry: ${JSON.stringify(image)} }, or start a local path with "./"`,
+      `"${field}" ${JSON.stringify(image)} looks like a registry reference; write ${field.split(".").at(-1)}: { registry: ${JSON.stringify(image)} }, or start a local path with "./"`,
     );
   }
   const trimmed = image.replace(/\/+$/, "") || "/";
@@ -203,9 +205,6 @@ export function normalizeContainer(config: ContainerConfig, exportName?: string)
       );
     }
   }
-  if (!("image" in config))
-    fail(who, `"image" is required: a directory with a Dockerfile, a Dockerfile path, or { registry }`);
-  const image = resolveImage(who, config.image);
 
   const defaultPort =
     config.defaultPort === undefined ? DEFAULTS.defaultPort : checkPort(who, "defaultPort", config.defaultPort);
@@ -277,6 +276,13 @@ export function normalizeContainer(config: ContainerConfig, exportName?: string)
   }
   const instances = resolveInstances((message) => fail(who, message), config.instances, maxInstances);
   const concurrency = resolveConcurrency((message) => fail(who, message), config.concurrency);
+
+  const { scheduling, image } = resolveScheduling(
+    (message) => fail(who, message),
+    config,
+    (field, value) => resolveImage(who, value, field),
+    maxInstances ?? instances?.max,
+  );
 
   const sleepAfterSeconds =
     config.sleepAfter === undefined
@@ -377,6 +383,7 @@ export function normalizeContainer(config: ContainerConfig, exportName?: string)
   if (instances) definition.instances = instances;
   if (concurrency) definition.concurrency = concurrency;
   if (hardTimeoutSeconds !== undefined) definition.hardTimeoutSeconds = hardTimeoutSeconds;
+  Object.assign(definition, scheduling);
   return definition;
 }
 

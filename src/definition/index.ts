@@ -7,4 +7,5 @@ export * from "./duration.js";
 export * from "./instance-types.js";
 export * from "./naming.js";
 export * from "./pool.js";
+export * from "./scheduling.js";
 export * from "./types.js";

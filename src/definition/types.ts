@@ -8,6 +8,7 @@
 import type { DurationInput } from "./duration.js";
 import type { CustomInstanceType, NamedInstanceType } from "./instance-types.js";
 import type { ConcurrencyConfig, InstancesConfig, ResolvedConcurrency, ResolvedInstances } from "./pool.js";
+import type { SchedulingConfig, SchedulingDefinition } from "./scheduling.js";
 
 /** An application-level readiness probe: `GET path` on `port` must answer `status`. */
 export interface ReadyCheck {
@@ -19,16 +20,20 @@ export interface ReadyCheck {
   status?: number;
 }
 
-/** The container as the user declares it in `moorage/containers.ts`. */
-export interface ContainerConfig {
+/**
+ * The container as the user declares it in `moorage/containers.ts`. Scheduling, named images, `persist`,
+ * placement and rollout fields are in `SchedulingConfig` (./scheduling.ts).
+ */
+export interface ContainerConfig extends SchedulingConfig {
   /**
    * Where the image comes from:
    * - a directory containing a `Dockerfile` (`"./containers/transcoder"`),
    * - a path to a Dockerfile whose name starts with `Dockerfile` (`"./containers/transcoder/Dockerfile.dev"`),
    * - or a pre-built image: `{ registry: "registry.cloudflare.com/acme/transcoder:1.4" }`.
    * Relative paths resolve against the project root (the folder holding `wrangler.jsonc`).
+   * Required unless `images` names the images instead.
    */
-  image: string | { registry: string };
+  image?: string | { registry: string };
   /** Port a request goes to when it does not pick one with `.port(n)`. Default 8080. */
   defaultPort?: number;
   /** Every port the app must listen on before it gets traffic. Default `[defaultPort]`. */
@@ -87,8 +92,11 @@ export interface ResolvedReadyCheck {
   status: number;
 }
 
-/** The normalized definition every other layer reads. Plain JSON: codegen inlines it into the generated classes. */
-export interface ContainerDefinition {
+/**
+ * The normalized definition every other layer reads. Plain JSON: codegen inlines it into the generated classes.
+ * `image` is always the image a bare `start()` runs (under `images`, the `defaultImage` one).
+ */
+export interface ContainerDefinition extends SchedulingDefinition {
   image: ImageSource;
   defaultPort: number;
   /** Never empty: `[defaultPort]` when the user set none. */

@@ -2,12 +2,26 @@
  * Plans the `containers[]` entries: one per declared container, matched by `class_name`.
  *
  * Only the keys in `OWNED_CONTAINER_KEYS` are reconciled, one edit per key that differs, so a user's own keys
- * in that entry (`rollout_step_percentage`, `constraints`, comments) and entries for classes Moorage does not
- * declare are never touched.
+ * in that entry (`ssh`, `observability`, comments; `constraints` and `rollout_*` while the declaration sets no
+ * placement or rollout) and entries for classes Moorage does not declare are never touched.
  */
 import { MoorageConfigError } from "./errors.js";
 import { arrayField, emptyPlan, type Plan, type PlanInput } from "./plan.js";
-import { desiredContainerFields, isRecord, OWNED_CONTAINER_KEYS, sameFieldValue } from "./wrangler-fields.js";
+import {
+  desiredContainerFields,
+  isRecord,
+  KEEP,
+  OWNED_CONTAINER_KEYS,
+  SCHEDULING_POLICY_FROM_DECLARATION,
+  sameFieldValue,
+} from "./wrangler-fields.js";
+
+/** Resolves the sentinels of `desiredContainerFields` against what the entry has: `KEEP` keeps it. */
+function resolveWant(want: unknown, have: unknown): unknown {
+  if (want === KEEP) return have;
+  if (want === SCHEDULING_POLICY_FROM_DECLARATION) return have === "durable_object" ? undefined : have;
+  return want;
+}
 
 export function planContainers(input: PlanInput): Plan {
   const { file, root } = input;
@@ -29,15 +43,22 @@ export function planContainers(input: PlanInput): Plan {
     const index = indices[0];
     if (index === undefined) {
       const entry: Record<string, unknown> = { class_name: cls };
-      for (const key of OWNED_CONTAINER_KEYS) if (desired[key] !== undefined) entry[key] = desired[key];
+      for (const key of OWNED_CONTAINER_KEYS) {
+        const want = resolveWant(desired[key], undefined);
+        if (want !== undefined) entry[key] = want;
+      }
       newEntries.push(entry);
-      plan.actions.push(`containers: added the entry for ${cls} (image ${String(desired.image)})`);
+      const what =
+        desired.image !== undefined
+          ? `image ${String(desired.image)}`
+          : `scheduling_policy durable_object, images ${Object.keys(desired.images as object).join(", ")}`;
+      plan.actions.push(`containers: added the entry for ${cls} (${what})`);
       continue;
     }
     const entry = existing[index] as Record<string, unknown>;
     for (const key of OWNED_CONTAINER_KEYS) {
-      const want = desired[key];
       const have = entry[key];
+      const want = resolveWant(desired[key], have);
       if (want === undefined) {
         if (have === undefined) continue;
         plan.ops.push({ path: ["containers", index, key], value: undefined });

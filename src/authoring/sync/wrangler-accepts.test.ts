@@ -5,7 +5,7 @@
  * empty too.
  */
 import path from "node:path";
-import { describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { syncWranglerConfig } from "./index.js";
 import { copyFixture, declare } from "./test-helpers.js";
 
@@ -21,6 +21,11 @@ async function readWithWrangler(configPath: string) {
     spy.mockRestore();
   }
 }
+
+// Loading wrangler's bundle takes seconds on a busy machine: once, outside any single test's 5 s budget.
+beforeAll(async () => {
+  await import("wrangler");
+}, 60_000);
 
 describe("wrangler accepts the synced config", () => {
   it("reads every field Moorage writes without errors or warnings, resolving images as Moorage meant", async () => {
@@ -100,5 +105,61 @@ describe("wrangler accepts the synced config", () => {
     );
     const { warnings } = await readWithWrangler(result.path);
     expect(warnings.join("\n")).toContain('Unexpected fields found in containers field: "instanse_count"');
+  });
+});
+
+describe("wrangler accepts the scheduling, placement and rollout fields", () => {
+  it("a durable_object container: named images (Dockerfile and digest-pinned), nothing wrangler refuses", async () => {
+    const dir = await copyFixture("worker");
+    const pinned = `registry.cloudflare.com/acc123/gpu@sha256:${"b".repeat(64)}`;
+    const result = await syncWranglerConfig({
+      projectRoot: dir,
+      containers: declare({
+        entity: {
+          schedulingPolicy: "durable_object",
+          images: { base: "./containers/entity", gpu: { registry: pinned } },
+          persist: ["/data"],
+          instanceType: "standard-1",
+          maxInstances: 3,
+          buildArgs: { BASE: "moorage/node-base:22" },
+        },
+      }),
+    });
+    const { config, warnings } = await readWithWrangler(result.path);
+    expect(warnings).toEqual([]);
+    const entry = (config.containers ?? []).find((c: { class_name?: string }) => c.class_name === "EntityContainer");
+    expect(entry).toEqual({
+      class_name: "EntityContainer",
+      name: "acme-media-entity",
+      scheduling_policy: "durable_object",
+      images: {
+        base: { dockerfile: "./containers/entity/Dockerfile", build_vars: { BASE: "moorage/node-base:22" } },
+        gpu: { image: pinned },
+      },
+    });
+  });
+
+  it("a default-policy container with regions, jurisdiction and rollout settings", async () => {
+    const dir = await copyFixture("worker");
+    const result = await syncWranglerConfig({
+      projectRoot: dir,
+      containers: declare({
+        transcoder: {
+          image: "./containers/transcoder",
+          maxInstances: 4,
+          regions: ["WEUR", "EEUR"],
+          jurisdiction: "eu",
+          rollout: { stepPercentage: [10, 50, 100], activeGracePeriod: "10m" },
+        },
+      }),
+    });
+    const { config, warnings } = await readWithWrangler(result.path);
+    expect(warnings).toEqual([]);
+    expect(config.containers?.[0]).toMatchObject({
+      class_name: "TranscoderContainer",
+      constraints: { regions: ["WEUR", "EEUR"], jurisdiction: "eu" },
+      rollout_step_percentage: [10, 50, 100],
+      rollout_active_grace_period: 600,
+    });
   });
 });

@@ -11,8 +11,10 @@
  *   has a `:tag`), `image_build_context` (wrangler defaults it to the Dockerfile's directory, relative paths
  *   resolve against the config file's directory), `image_vars` (string map, build time only), `instance_type`
  *   (`lite`/`basic`/`standard-1..4`, legacy `dev`/`standard`, or `{ vcpu, memory_mib, disk_mb }` with no other
- *   keys), `max_instances` (number). Everything else (`rollout_*`, `constraints`, `ssh`, `observability`, ...) is
- *   the user's and never touched.
+ *   keys), `max_instances` (number); `scheduling_policy` and `images` (see src/definition/scheduling.ts for
+ *   the `durable_object` rules); `constraints` (`regions`, `jurisdiction`) and `rollout_step_percentage` /
+ *   `rollout_active_grace_period`, but only while the declaration sets them (otherwise they are the user's).
+ *   Everything else (`ssh`, `observability`, ...) is the user's and never touched.
  * - `durable_objects.bindings[]` items are `{ name, class_name, script_name?, environment? }`.
  * - `durable_objects` and `containers` are not inheritable into `env.<name>` blocks; `migrations` and `exports` are.
  * - Lifecycle is declared either by `migrations[]` (`{ tag, new_classes?, new_sqlite_classes?, renamed_classes?
@@ -48,7 +50,18 @@ export const OWNED_CONTAINER_KEYS = [
   "image_vars",
   "instance_type",
   "max_instances",
+  "scheduling_policy",
+  "images",
+  "constraints",
+  "rollout_step_percentage",
+  "rollout_active_grace_period",
 ] as const;
+
+/**
+ * A desired value meaning "not Moorage's to decide here": the key is left as the user wrote it (or absent).
+ * Used for placement and rollout keys a declaration does not set, so hand-written ones survive.
+ */
+export const KEEP: unique symbol = Symbol("moorage.sync.keep");
 export type OwnedContainerKey = (typeof OWNED_CONTAINER_KEYS)[number];
 
 export type WranglerInstanceType = string | { vcpu: number; memory_mib: number; disk_mb: number };
@@ -71,6 +84,7 @@ export function configRelative(ctx: PathContext, projectRelative: string): strin
 
 export function desiredContainerFields(c: SyncContainer, ctx: PathContext): DesiredContainerFields {
   const def = c.definition;
+  if (def.schedulingPolicy === "durable_object") return durableObjectFields(c, ctx);
   const it = def.instanceType;
   const instanceType: WranglerInstanceType =
     typeof it === "string" ? it : { vcpu: it.vcpu, memory_mib: it.memoryMib, disk_mb: it.diskMb };
@@ -83,6 +97,7 @@ export function desiredContainerFields(c: SyncContainer, ctx: PathContext): Desi
     // Removed when the declaration sets none: the pool size must match what the platform allows, and a stale
     // hand-kept cap smaller than the pool would make `pool-N` instances fail to start.
     max_instances: def.maxInstances,
+    ...placementFields(c),
   };
   if (def.image.kind === "registry") {
     // Build args mean nothing for a pre-built image; defineContainer already warned about them.
@@ -100,6 +115,71 @@ export function desiredContainerFields(c: SyncContainer, ctx: PathContext): Desi
   return fields;
 }
 
+/**
+ * `constraints` and `rollout_*` under the default policy: written when declared, otherwise the user's.
+ * `scheduling_policy` is removed only when it says "durable_object" (the declaration says otherwise); a
+ * hand-written "regional" or "moon" stays.
+ */
+function placementFields(
+  c: SyncContainer,
+): Pick<
+  DesiredContainerFields,
+  "scheduling_policy" | "images" | "constraints" | "rollout_step_percentage" | "rollout_active_grace_period"
+> {
+  const def = c.definition;
+  const constraints: Record<string, unknown> = {};
+  if (def.regions) constraints.regions = [...def.regions];
+  if (def.jurisdiction) constraints.jurisdiction = def.jurisdiction;
+  return {
+    scheduling_policy: SCHEDULING_POLICY_FROM_DECLARATION,
+    images: undefined,
+    constraints: Object.keys(constraints).length > 0 ? constraints : KEEP,
+    rollout_step_percentage: def.rollout?.stepPercentage ?? KEEP,
+    rollout_active_grace_period: def.rollout?.activeGracePeriodSeconds ?? KEEP,
+  };
+}
+
+/** Marks `scheduling_policy` under the default policy: absent if it was "durable_object", else kept. */
+export const SCHEDULING_POLICY_FROM_DECLARATION: unique symbol = Symbol("moorage.sync.default-policy");
+
+/**
+ * The whole entry under `scheduling_policy: "durable_object"`: wrangler accepts only `name`, `class_name`,
+ * `scheduling_policy`, `images` (and keys Moorage does not own), so every other owned key must be absent.
+ * Image and size are chosen by the Durable Object at each start.
+ */
+function durableObjectFields(c: SyncContainer, ctx: PathContext): DesiredContainerFields {
+  const def = c.definition;
+  const images: Record<string, Record<string, unknown>> = {};
+  for (const [name, source] of Object.entries(def.images ?? {})) {
+    if (source.kind === "registry") {
+      images[name] = { image: source.reference };
+      continue;
+    }
+    const entry: Record<string, unknown> = { dockerfile: configRelative(ctx, source.dockerfile) };
+    const dockerDir = path.dirname(path.resolve(ctx.projectRoot, source.dockerfile));
+    if (path.resolve(ctx.projectRoot, source.context) !== dockerDir) {
+      entry.build_context = configRelative(ctx, source.context);
+    }
+    if (Object.keys(def.buildArgs).length > 0) {
+      entry.build_vars = Object.fromEntries(Object.entries(def.buildArgs).sort(([a], [b]) => a.localeCompare(b)));
+    }
+    images[name] = entry;
+  }
+  return {
+    name: c.names.imageName,
+    image: undefined,
+    image_build_context: undefined,
+    image_vars: undefined,
+    instance_type: undefined,
+    max_instances: undefined,
+    scheduling_policy: "durable_object",
+    images,
+    constraints: undefined,
+    rollout_step_percentage: undefined,
+    rollout_active_grace_period: undefined,
+  };
+}
+
 /** Equality as wrangler would see it: paths compare resolved, maps ignore key order. */
 export function sameFieldValue(
   key: OwnedContainerKey,
@@ -107,6 +187,24 @@ export function sameFieldValue(
   desired: unknown,
   configDir: string,
 ): boolean {
+  if (key === "images" && isRecord(existing) && isRecord(desired)) {
+    // Each image's dockerfile/build_context compare as resolved paths, like `image`.
+    const names = Object.keys(desired);
+    return (
+      names.length === Object.keys(existing).length &&
+      names.every((n) => {
+        const have = existing[n];
+        const want = desired[n] as Record<string, unknown>;
+        if (!isRecord(have)) return false;
+        const keys = new Set([...Object.keys(have), ...Object.keys(want)]);
+        return [...keys].every((k) =>
+          k === "dockerfile" || k === "build_context"
+            ? sameFieldValue("image", have[k], want[k], configDir)
+            : deepEqual(have[k], want[k]),
+        );
+      })
+    );
+  }
   if (
     (key === "image" || key === "image_build_context") &&
     typeof existing === "string" &&
