@@ -173,3 +173,26 @@ export class Autoscaler {
     return { desired: this.#desired, panic, stableConcurrency, panicConcurrency };
   }
 }
+
+/** One pool instance as the coordinator last heard of it. */
+export interface InstanceLoad {
+  index: number;
+  inflight: number;
+  running: boolean;
+  /** Epoch ms of the report. */
+  at: number;
+}
+
+/** What a pool's coordinator answers to a read: the decision, its inputs, and every instance's last report. */
+export interface PoolState extends ScaleDecision {
+  min: number;
+  max: number;
+  target: number;
+  /** Sum of the instances' last reported in-flight counts. */
+  inflight: number;
+  /** Instances whose last fresh report says their container is running. */
+  running: number;
+  instances: InstanceLoad[];
+  /** Epoch ms the decision was taken. */
+  at: number;
+}

@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import type { PoolState, ScalePolicy } from "./pool-scaling.js";
+import { POOL_STATE_CACHE_MS, POOL_STATE_MAX_AGE_MS, PoolView } from "./pool-view.js";
+
+const policy: ScalePolicy = { min: 1, max: 4, target: 4, windowMs: 10_000 };
+
+function state(desired: number): PoolState {
+  return {
+    desired,
+    panic: false,
+    stableConcurrency: 0,
+    panicConcurrency: 0,
+    min: 1,
+    max: 4,
+    target: 4,
+    inflight: 0,
+    running: desired,
+    instances: [],
+    at: 0,
+  };
+}
+
+describe("PoolView: the global decision with a short cache, the local one as a floor", () => {
+  it("starts at one instance and reads the coordinator in the background, never on the request's path", async () => {
+    let reads = 0;
+    let answer: (s: PoolState) => void = () => {};
+    const view = new PoolView(policy, 0, () => {
+      reads++;
+      return new Promise<PoolState>((resolve) => {
+        answer = resolve;
+      });
+    });
+    // The read is pending, yet active() answers at once from what it knows.
+    expect(view.active(0)).toBe(1);
+    expect(view.active(10)).toBe(1);
+    expect(reads).toBe(1);
+    answer(state(3));
+    await view.refresh(20);
+    expect(view.active(20)).toBe(3);
+    expect(reads).toBe(1);
+  });
+
+  it("reads again only after the cache period, and ignores a decision gone too old", async () => {
+    let desired = 2;
+    let reads = 0;
+    const view = new PoolView(policy, 0, async () => {
+      reads++;
+      return state(desired);
+    });
+    await view.refresh(0);
+    desired = 4;
+    expect(view.active(POOL_STATE_CACHE_MS - 1)).toBe(2);
+    expect(reads).toBe(1);
+    view.active(POOL_STATE_CACHE_MS);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(reads).toBe(2);
+    expect(view.active(POOL_STATE_CACHE_MS + 1)).toBe(4);
+
+    const failing = new PoolView(policy, 0, async () => state(4));
+    await failing.refresh(0);
+    expect(failing.active(POOL_STATE_MAX_AGE_MS + 1)).toBe(1);
+  });
+
+  it("follows this isolate's own load when the coordinator cannot be read", async () => {
+    const view = new PoolView(policy, 0, async () => {
+      throw new Error("unreachable");
+    });
+    for (let i = 0; i < 16; i++) view.track(0, 1);
+    let active = 1;
+    for (let t = 100; t <= 1_000; t += 100) active = view.active(t);
+    await view.refresh(1_000);
+    expect(active).toBe(4);
+    expect(view.readErrors).toBeGreaterThan(0);
+  });
+
+  it("never routes beyond max or below one instance", async () => {
+    const view = new PoolView({ ...policy, min: 0 }, 0, async () => state(9));
+    expect(view.active(0)).toBe(1);
+    await view.refresh(0);
+    expect(view.active(1)).toBe(4);
+  });
+});
