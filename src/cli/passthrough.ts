@@ -55,3 +55,19 @@ export function splitPassthrough(command: string, argv: string[], devFlags: bool
   }
   return out;
 }
+
+/**
+ * The environment a passed-through wrangler command targets (`--env staging`, `-e staging`, `--env=staging`), so
+ * Moorage reconciles that `env.<name>` block before wrangler reads it. The flag itself stays in the wrangler args.
+ */
+export function wranglerEnvArg(wranglerArgs: readonly string[]): string | undefined {
+  let found: string | undefined;
+  for (let i = 0; i < wranglerArgs.length; i++) {
+    const arg = wranglerArgs[i] as string;
+    if (arg === "--env" || arg === "-e") {
+      const value = wranglerArgs[i + 1];
+      if (value !== undefined && !value.startsWith("-")) found = value;
+    } else if (arg.startsWith("--env=")) found = arg.slice("--env=".length);
+  }
+  return found === "" ? undefined : found;
+}

@@ -44,13 +44,18 @@ export async function syncStep(
   generated: GenerateResult,
   out: Output,
   check = false,
+  /** Wrangler environments to reconcile; every `env.<name>` block when unset. */
+  envs?: readonly string[],
 ): Promise<SyncOutcome> {
-  const outcome = await syncProject(project, generated.containers, check);
+  const outcome = await syncProject(project, generated.containers, check, envs);
   for (const line of outcome.actions) out.info(`      ${line}`);
   for (const line of outcome.warnings) out.warn(line);
   const file = outcome.file ? displayPath(project, outcome.file) : "wrangler config";
   if (outcome.status === "written") out.ok(`updated ${file}`);
   else if (outcome.status === "unchanged") out.ok(`${file} is in sync`);
-  else out.fail(`${file} is out of sync; run \`moorage sync\``);
+  else {
+    out.fail(`${file} is out of sync; run \`moorage sync\``);
+    if (outcome.diff) out.info(outcome.diff.trimEnd());
+  }
   return outcome;
 }

@@ -22,12 +22,14 @@ export async function syncProject(
   project: Project,
   containers: readonly DiscoveredContainer[],
   check: boolean,
+  envs?: readonly string[],
 ): Promise<SyncOutcome> {
   try {
     const result = await syncWranglerConfig({
       projectRoot: project.root,
       containers: containers.map(({ exportName, definition }) => ({ exportName, definition })),
       check,
+      ...(envs === undefined ? {} : { envs }),
       generatedModule: project.generatedContainersFile,
     });
     const status = !result.changed ? "unchanged" : check ? "stale" : "written";

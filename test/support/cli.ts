@@ -2,7 +2,10 @@
  * Shared by the CLI's unit tests: an `Output` that records every line (with its level) instead of printing, and
  * temporary folders removed after the file's tests.
  */
-import { rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { afterAll } from "vitest";
 import type { Output } from "../../src/cli/output.js";
 
@@ -28,4 +31,47 @@ export function tempFolders(): string[] {
     for (const t of temps) rmSync(t, { recursive: true, force: true });
   });
   return temps;
+}
+
+/**
+ * A temporary copy of `test/fixtures/worker-project` set up as an installed app (its node_modules linked from
+ * this repo, `moorage` -> this repo, `.bin/wrangler`), and a runner for the built CLI (`dist/cli/main.js`) in it.
+ */
+export function linkedWorkerProject(temps: string[]): {
+  root: string;
+  moorage(...args: string[]): { code: number | null; all: string };
+} {
+  const repo = resolve(import.meta.dirname, "..", "..");
+  const root = join(mkdtempSync(join(tmpdir(), "moorage-app-")), "acme-media");
+  temps.push(resolve(root, ".."));
+  cpSync(join(repo, "test", "fixtures", "worker-project"), root, { recursive: true });
+  const modules = join(root, "node_modules");
+  mkdirSync(join(modules, ".bin"), { recursive: true });
+  mkdirSync(join(modules, "@cloudflare"), { recursive: true });
+  for (const dep of [
+    "wrangler",
+    "typescript",
+    "esbuild",
+    "jsonc-parser",
+    "@cloudflare/containers",
+    "@cloudflare/workers-types",
+  ]) {
+    if (existsSync(join(repo, "node_modules", dep))) symlinkSync(join(repo, "node_modules", dep), join(modules, dep));
+  }
+  symlinkSync(repo, join(modules, "moorage"));
+  symlinkSync(join("..", "wrangler", "bin", "wrangler.js"), join(modules, ".bin", "wrangler"));
+  const cli = join(repo, "dist", "cli", "main.js");
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
+  return {
+    root,
+    moorage(...args) {
+      const r = spawnSync(process.execPath, [cli, ...args], {
+        cwd: root,
+        encoding: "utf8",
+        env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined },
+        timeout: 120_000,
+      });
+      return { code: r.status, all: `${r.stdout}${r.stderr}` };
+    },
+  };
 }

@@ -38,6 +38,16 @@ function editsFor(text: string, op: EditOp, style: TextStyle): Edit[] {
   }
   const parent = findNodeAtLocation(tree, op.path.slice(0, -1));
   if (parent?.type !== "object" || typeof key !== "string") return fallback(text, op);
+  if (typeof op.value === "object" && op.value !== null) {
+    // A block added to a one-line object (`"staging": { "vars": {...} }`) opens it up, one member per line.
+    const expanded = expandWith(
+      text,
+      parent,
+      (indent) => `${JSON.stringify(key)}: ${serialize(op.value, indent, style, true)}`,
+      style,
+    );
+    if (expanded !== undefined) return expanded;
+  }
   return appendSibling(
     text,
     parent,
@@ -78,6 +88,38 @@ function appendSibling(
   const closesOnLine = /[\]}]/.test(stripLineComment(text.slice(end, lineEnd)));
   const at = closesOnLine ? (hasComma ? afterLast + 1 : end) : lineEnd;
   edits.push({ offset: at, length: 0, content: `${style.eol}${indent}${member}${hasComma ? "," : ""}` });
+  return edits;
+}
+
+/**
+ * For a one-line object with members: puts each member on its own line (only the whitespace between them
+ * changes) and adds the new member last. `undefined` when the object already spans lines, is empty, or has a
+ * comment between members (then the plain append keeps it on its line).
+ */
+function expandWith(
+  text: string,
+  object: Node,
+  render: (indent: string) => string,
+  style: TextStyle,
+): Edit[] | undefined {
+  const children = object.children ?? [];
+  const end = object.offset + object.length - 1; // the closing brace
+  if (children.length === 0 || text.slice(object.offset, end + 1).includes("\n")) return undefined;
+  const outer = lineIndent(text, object.offset);
+  const inner = outer + style.indentUnit;
+  const edits: Edit[] = [];
+  let gapStart = object.offset + 1;
+  let comma = false;
+  for (const child of children) {
+    if (text.slice(gapStart, child.offset).trim() !== "") return undefined;
+    edits.push({ offset: gapStart, length: child.offset - gapStart, content: `${style.eol}${inner}` });
+    const after = skipTrivia(text, child.offset + child.length);
+    comma = text[after] === ",";
+    gapStart = comma ? after + 1 : child.offset + child.length;
+  }
+  if (text.slice(gapStart, end).trim() !== "") return undefined;
+  const member = `${comma ? "" : ","}${style.eol}${inner}${render(inner)}${comma ? "," : ""}${style.eol}${outer}`;
+  edits.push({ offset: gapStart, length: end - gapStart, content: member });
   return edits;
 }
 

@@ -10,10 +10,10 @@ import { arrayField, emptyPlan, objectField, type Plan, type PlanInput } from ".
 import { isRecord } from "./wrangler-fields.js";
 
 export function planBindings(input: PlanInput): Plan {
-  const { file, root } = input;
+  const { file, root, where: w } = input;
   const plan = emptyPlan();
-  const durableObjects = objectField(file, root, "durable_objects", "durable_objects");
-  const bindings = durableObjects ? arrayField(file, durableObjects, "bindings", "durable_objects.bindings") : [];
+  const durableObjects = objectField(file, root, "durable_objects", `${w}durable_objects`);
+  const bindings = durableObjects ? arrayField(file, durableObjects, "bindings", `${w}durable_objects.bindings`) : [];
   const missing: Array<{ name: string; class_name: string }> = [];
 
   for (const c of input.containers) {
@@ -28,8 +28,8 @@ export function planBindings(input: PlanInput): Plan {
             : `class "${String(found.class_name)}"`;
         throw new MoorageConfigError(
           file,
-          `${file}: durable_objects.bindings[${index}] binds "${binding}" to ${target}, but Moorage needs "${binding}" for ${cls} (the container "${c.exportName}"). Rename that binding (and its uses in your code), or rename the export "${c.exportName}" in your container declarations, then run moorage sync again`,
-          `durable_objects.bindings[${index}].name`,
+          `${file}: ${w}durable_objects.bindings[${index}] binds "${binding}" to ${target}, but Moorage needs "${binding}" for ${cls} (the container "${c.exportName}"). Rename that binding (and its uses in your code), or rename the export "${c.exportName}" in your container declarations, then run moorage sync again`,
+          `${w}durable_objects.bindings[${index}].name`,
         );
       }
       continue;

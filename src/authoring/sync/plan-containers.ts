@@ -24,9 +24,9 @@ function resolveWant(want: unknown, have: unknown): unknown {
 }
 
 export function planContainers(input: PlanInput): Plan {
-  const { file, root } = input;
+  const { file, root, where: w } = input;
   const plan = emptyPlan();
-  const existing = arrayField(file, root, "containers", "containers");
+  const existing = arrayField(file, root, "containers", `${w}containers`);
   const newEntries: Record<string, unknown>[] = [];
 
   for (const c of input.containers) {
@@ -36,8 +36,8 @@ export function planContainers(input: PlanInput): Plan {
     if (indices.length > 1) {
       throw new MoorageConfigError(
         file,
-        `${file}: containers[${indices.join("], containers[")}] all have "class_name": "${cls}"; wrangler allows one container per Durable Object class. Delete all but one, then run moorage sync again`,
-        "containers",
+        `${file}: ${w}containers[${indices.join(`], ${w}containers[`)}] all have "class_name": "${cls}"; wrangler allows one container per Durable Object class. Delete all but one, then run moorage sync again`,
+        `${w}containers`,
       );
     }
     const index = indices[0];

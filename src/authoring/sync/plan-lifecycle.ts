@@ -26,9 +26,9 @@ interface MigrationHistory {
 }
 
 export function planLifecycle(input: PlanInput): Plan {
-  const { file, root } = input;
-  const migrations = arrayField(file, root, "migrations", "migrations");
-  const exportsMap = objectField(file, root, "exports", "exports");
+  const { file, root, where: w } = input;
+  const migrations = arrayField(file, root, "migrations", `${w}migrations`);
+  const exportsMap = objectField(file, root, "exports", `${w}exports`);
   const usesExports =
     migrations.length === 0 &&
     exportsMap !== undefined &&
@@ -43,7 +43,7 @@ export function lowestFreeTag(tags: ReadonlySet<string>): string {
   return `v${n}`;
 }
 
-function replay(file: string, migrations: unknown[]): MigrationHistory {
+function replay(file: string, migrations: unknown[], w: string): MigrationHistory {
   const tags = new Set<string>();
   const live = new Map<string, Storage>();
   const strings = (m: Record<string, unknown>, key: string): string[] =>
@@ -54,8 +54,8 @@ function replay(file: string, migrations: unknown[]): MigrationHistory {
     if (!isRecord(m) || typeof m.tag !== "string") {
       throw new MoorageConfigError(
         file,
-        `${file}: migrations[${i}] has no string "tag"; every migration needs one ({ "tag": "v1", ... }). Fix it by hand, then run moorage sync again`,
-        `migrations[${i}].tag`,
+        `${file}: ${w}migrations[${i}] has no string "tag"; every migration needs one ({ "tag": "v1", ... }). Fix it by hand, then run moorage sync again`,
+        `${w}migrations[${i}].tag`,
       );
     }
     tags.add(m.tag);
@@ -75,7 +75,7 @@ function replay(file: string, migrations: unknown[]): MigrationHistory {
 function planMigrations(input: PlanInput, migrations: unknown[]): Plan {
   const { file, root } = input;
   const plan = emptyPlan();
-  const history = replay(file, migrations);
+  const history = replay(file, migrations, input.where);
   const toCreate: string[] = [];
   for (const c of input.containers) {
     const cls = c.names.className;
@@ -106,7 +106,7 @@ function planMigrations(input: PlanInput, migrations: unknown[]): Plan {
     const migration = JSON.stringify({ tag: lowestFreeTag(tags), deleted_classes: alive });
     plan.warnings.push(
       `${file}: ${listOf(alive)} ${alive.length === 1 ? "is" : "are"} no longer declared as a container but ${alive.length === 1 ? "its" : "their"} Durable Objects still exist. ` +
-        `If you removed ${alive.length === 1 ? "it" : "them"} on purpose, append this migration to "migrations" (it deletes ${alive.length === 1 ? "its" : "their"} stored data): ${migration} ` +
+        `If you removed ${alive.length === 1 ? "it" : "them"} on purpose, append this migration to "${input.where}migrations" (it deletes ${alive.length === 1 ? "its" : "their"} stored data): ${migration} ` +
         `and remove ${alive.length === 1 ? "its" : "their"} "containers" entry and "durable_objects.bindings" entry; if you renamed the export, use "renamed_classes" instead. ` +
         `Moorage left these entries untouched; wrangler deploy fails until you choose.`,
     );
@@ -131,7 +131,7 @@ function planExports(input: PlanInput, exportsMap: Record<string, unknown>): Pla
       plan.actions.push(`exports: added "${cls}": ${JSON.stringify(value)}`);
       continue;
     }
-    const field = `exports.${cls}`;
+    const field = `${input.where}exports.${cls}`;
     if (!isRecord(entry) || entry.type !== "durable-object") {
       throw new MoorageConfigError(
         file,
@@ -162,7 +162,7 @@ function planExports(input: PlanInput, exportsMap: Record<string, unknown>): Pla
   });
   for (const cls of alive) {
     plan.warnings.push(
-      `${file}: ${cls} is no longer declared as a container but "exports.${cls}" is still live. If you removed it on purpose, replace that entry with ${JSON.stringify({ [cls]: { type: "durable-object", state: "deleted" } })} (this deletes its stored data) and remove its "containers" entry and "durable_objects.bindings" entry; if you renamed the export, use "state": "renamed" with "renamed_to". Moorage left these entries untouched.`,
+      `${file}: ${cls} is no longer declared as a container but "${input.where}exports.${cls}" is still live. If you removed it on purpose, replace that entry with ${JSON.stringify({ [cls]: { type: "durable-object", state: "deleted" } })} (this deletes its stored data) and remove its "containers" entry and "durable_objects.bindings" entry; if you renamed the export, use "state": "renamed" with "renamed_to". Moorage left these entries untouched.`,
     );
   }
   warnStale(
@@ -190,7 +190,7 @@ function warnStale(input: PlanInput, classes: string[], plan: Plan): void {
 function disappearedClasses(input: PlanInput): string[] {
   const { root } = input;
   const declared = new Set(input.containers.map((c) => c.names.className));
-  const workerName = typeof root.name === "string" ? root.name : undefined;
+  const workerName = input.workerName;
   const stemOf = (cls: unknown): string | undefined => {
     if (typeof cls !== "string" || !cls.endsWith(CLASS_SUFFIX)) return undefined;
     const stem = cls.slice(0, -CLASS_SUFFIX.length);

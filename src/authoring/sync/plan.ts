@@ -10,10 +10,18 @@ import { isRecord, type PathContext, type SyncContainer } from "./wrangler-field
 export interface PlanInput {
   /** Absolute path of the config, used in messages. */
   file: string;
+  /**
+   * The object the planner reconciles: the config's top level, or one `env.<name>` block (see `plan-envs.ts`).
+   * Edit paths are relative to it; `plan-envs.ts` prefixes them.
+   */
   root: Record<string, unknown>;
   /** Sorted by class name, so edits and messages are deterministic. */
   containers: SyncContainer[];
   paths: PathContext;
+  /** Prefix of every field named in messages: `""` at the top level, `"env.staging."` in an environment. */
+  where: string;
+  /** The Worker name this scope deploys as (`env.<name>.name`, or wrangler's `<name>-<env>`), for container names. */
+  workerName: string | undefined;
 }
 
 export interface Plan {

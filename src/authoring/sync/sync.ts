@@ -18,7 +18,7 @@ import { checkMainExports } from "./main-exports.js";
 import type { Plan, PlanInput } from "./plan.js";
 import { planBindings } from "./plan-bindings.js";
 import { planContainers } from "./plan-containers.js";
-import { envWarnings } from "./plan-envs.js";
+import { type EnvSelection, planEnvs } from "./plan-envs.js";
 import { planLifecycle } from "./plan-lifecycle.js";
 import { toSyncContainers } from "./wrangler-fields.js";
 
@@ -30,6 +30,11 @@ export interface SyncOptions {
   configPath?: string;
   /** Report only: write nothing, `changed` says whether a write is needed. */
   check?: boolean;
+  /**
+   * Wrangler environments to reconcile besides the top level: every `env.<name>` block when unset, or only these
+   * (the others are reported when they lack the containers).
+   */
+  envs?: readonly string[];
   /** Path of the generated module (default `<projectRoot>/moorage/_generated/containers.ts`), for the `main` check. */
   generatedModule?: string;
 }
@@ -67,10 +72,12 @@ export async function syncWranglerConfig(options: SyncOptions): Promise<SyncResu
     root,
     containers: toSyncContainers(options.containers, workerName),
     paths: { projectRoot, configDir: path.dirname(file) },
+    where: "",
+    workerName,
   };
-  const plan = planAll(input);
+  const plan = planAll(input, options.envs);
   const after = applyOps(before, plan.ops);
-  verifyIdempotent(input, after);
+  verifyIdempotent(input, options.envs, after);
 
   const warnings = [...located.warnings];
   if (workerName === undefined && input.containers.length > 0) {
@@ -78,7 +85,7 @@ export async function syncWranglerConfig(options: SyncOptions): Promise<SyncResu
       `${file}: no top-level "name"; container names are not prefixed with the Worker name and will change once you add one (wrangler deploy needs a "name" anyway)`,
     );
   }
-  warnings.push(...plan.warnings, ...envWarnings(input));
+  warnings.push(...plan.warnings);
   warnings.push(
     ...checkMainExports({
       file,
@@ -99,8 +106,8 @@ export async function syncWranglerConfig(options: SyncOptions): Promise<SyncResu
   return result;
 }
 
-function planAll(input: PlanInput): Plan {
-  const plans = [planContainers(input), planBindings(input), planLifecycle(input)];
+function planAll(input: PlanInput, envs: EnvSelection): Plan {
+  const plans = [planContainers(input), planBindings(input), planLifecycle(input), planEnvs(input, envs)];
   return {
     ops: plans.flatMap((p) => p.ops),
     actions: plans.flatMap((p) => p.actions),
@@ -109,8 +116,8 @@ function planAll(input: PlanInput): Plan {
 }
 
 /** A Moorage bug must never reach the user's file: the edited text has to parse and need no further edits. */
-function verifyIdempotent(input: PlanInput, after: string): void {
-  const again = planAll({ ...input, root: parseConfigText(input.file, after) });
+function verifyIdempotent(input: PlanInput, envs: EnvSelection, after: string): void {
+  const again = planAll({ ...input, root: parseConfigText(input.file, after) }, envs);
   if (again.ops.length > 0) {
     throw new Error(
       `moorage sync: internal error, the edited ${input.file} would still need changes (${again.actions.join("; ")}); the file was not changed. Please report this with your wrangler config`,

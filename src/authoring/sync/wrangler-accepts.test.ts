@@ -9,14 +9,14 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import { syncWranglerConfig } from "./index.js";
 import { copyFixture, declare } from "./test-helpers.js";
 
-async function readWithWrangler(configPath: string) {
+async function readWithWrangler(configPath: string, env?: string) {
   const { unstable_readConfig } = await import("wrangler");
   const warnings: string[] = [];
   const spy = vi.spyOn(console, "warn").mockImplementation((...args: unknown[]) => {
     warnings.push(args.join(" "));
   });
   try {
-    return { config: unstable_readConfig({ config: configPath }, { hideWarnings: false }), warnings };
+    return { config: unstable_readConfig({ config: configPath, env }, { hideWarnings: false }), warnings };
   } finally {
     spy.mockRestore();
   }
@@ -27,7 +27,7 @@ beforeAll(async () => {
   await import("wrangler");
 }, 60_000);
 
-describe("wrangler accepts the synced config", () => {
+describe("wrangler accepts the synced config", { timeout: 60_000 }, () => {
   it("reads every field Moorage writes without errors or warnings, resolving images as Moorage meant", async () => {
     const dir = await copyFixture("worker");
     const containers = declare({
@@ -88,6 +88,55 @@ describe("wrangler accepts the synced config", () => {
     expect(config.containers?.[0]).toMatchObject({
       class_name: "TranscoderContainer",
       name: "exports-demo-transcoder",
+    });
+  });
+
+  it("reads each wrangler environment with its own containers, bindings and migrations", async () => {
+    const dir = await copyFixture("environments");
+    const result = await syncWranglerConfig({
+      projectRoot: dir,
+      containers: declare({ transcoder: { image: "./containers/transcoder" } }),
+    });
+    const seen: Record<string, unknown> = {};
+    for (const env of [undefined, "staging", "production"]) {
+      const { config, warnings } = await readWithWrangler(result.path, env);
+      // The only complaint left is about the user's own Durable Object, which staging does not bind.
+      const said = warnings.join("\n").replace(/\s+/g, " ");
+      if (env === "staging") {
+        expect(said).toMatch(/The following bindings are at the top level, but not on "env.staging".*- ROOMS\s*$/);
+        expect(said).not.toMatch(/CONTAINER_|"containers"/);
+      } else expect(said).toBe("");
+      const container = config.containers?.find((c: { class_name?: string }) => c.class_name === "TranscoderContainer");
+      seen[env ?? "top"] = {
+        worker: config.name,
+        container: container?.name,
+        image: container?.image,
+        binding: config.durable_objects.bindings.some(
+          (b: { name: string; class_name: string }) =>
+            b.name === "CONTAINER_TRANSCODER" && b.class_name === "TranscoderContainer",
+        ),
+        migrated: config.migrations.some((m: { new_sqlite_classes?: string[] }) =>
+          m.new_sqlite_classes?.includes("TranscoderContainer"),
+        ),
+      };
+    }
+    const image = path.join(dir, "containers/transcoder/Dockerfile");
+    expect(seen).toEqual({
+      top: { worker: "acme-media", container: "acme-media-transcoder", image, binding: true, migrated: true },
+      staging: {
+        worker: "acme-media-staging",
+        container: "acme-media-staging-transcoder",
+        image,
+        binding: true,
+        migrated: true,
+      },
+      production: {
+        worker: "acme-media-prod",
+        container: "acme-media-prod-transcoder",
+        image,
+        binding: true,
+        migrated: true,
+      },
     });
   });
 

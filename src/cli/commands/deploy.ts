@@ -6,7 +6,7 @@
 import type { Command } from "../command.js";
 import { EXIT_CODES_HELP, projectFrom } from "../command.js";
 import { defaultEngineResolver, engineForDeploy } from "../engine.js";
-import { splitPassthrough } from "../passthrough.js";
+import { splitPassthrough, wranglerEnvArg } from "../passthrough.js";
 import { generateStep, syncStep } from "../steps.js";
 import { requireWrangler, runWrangler } from "../wrangler.js";
 
@@ -16,7 +16,8 @@ export const deployCommand: Command = {
   help: `Usage: moorage deploy [options] [wrangler deploy args...] [-- args...]
 
 Runs \`moorage generate\` and \`moorage sync\`, then the project's own \`wrangler deploy\` with every other
-argument passed through (e.g. \`moorage deploy --dry-run --outdir dist\`). wrangler builds container images with
+argument passed through (e.g. \`moorage deploy --dry-run --outdir dist\`). With \`--env <name>\` (wrangler's flag,
+passed through) sync reconciles that env.<name> block, which wrangler does not fill from the top level. wrangler builds container images with
 the local Docker engine and pushes them to the Cloudflare registry; Moorage gives it the engine's DOCKER_HOST and
 a docker shim that runs wrangler's buildx-only build flags when the engine has no buildx. Without a Docker engine
 wrangler still runs (after a warning), which is enough for containers that use { registry } images.
@@ -36,11 +37,13 @@ ${EXIT_CODES_HELP} Exit 1 also when wrangler exits with an error.`,
     const project = projectFrom(ctx, args);
     const wrangler = requireWrangler(project.root);
     const generated = await generateStep(project, ctx.out);
-    await syncStep(project, generated, ctx.out);
+    const env = wranglerEnvArg(args.wrangler);
+    await syncStep(project, generated, ctx.out, false, env === undefined ? undefined : [env]);
     // Only Dockerfile images are built locally; registry images need no Docker here.
     const builds = generated.containers.some((c) => c.definition.image.kind === "dockerfile");
-    const env = builds ? await engineForDeploy(ctx.resolveEngine ?? defaultEngineResolver, ctx.out) : {};
-    const code = await runWrangler(wrangler, ["deploy", ...args.wrangler], { cwd: project.root, env }).exited;
+    const engineEnv = builds ? await engineForDeploy(ctx.resolveEngine ?? defaultEngineResolver, ctx.out) : {};
+    const code = await runWrangler(wrangler, ["deploy", ...args.wrangler], { cwd: project.root, env: engineEnv })
+      .exited;
     return code === 0 ? 0 : 1;
   },
 };
