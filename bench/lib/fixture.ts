@@ -46,18 +46,18 @@ export function requireBuilt(): { builtAt: string } {
  * Copies package.json + dist into PACKAGE_SNAPSHOT. A concurrent rebuild can leave dist/ half-written: the copy is
  * retried (bounded) until the entry points it needs are all present in it.
  */
-async function snapshotPackage(log: (line: string) => void): Promise<void> {
+export async function snapshotPackage(log: (line: string) => void, dest = PACKAGE_SNAPSHOT): Promise<void> {
   const needed = ["index.js", "cli/main.js", "do/index.js", "server/index.js", "bridge/index.js"];
   for (let attempt = 1; attempt <= 30; attempt++) {
-    rmSync(PACKAGE_SNAPSHOT, { recursive: true, force: true });
-    mkdirSync(PACKAGE_SNAPSHOT, { recursive: true });
+    rmSync(dest, { recursive: true, force: true });
+    mkdirSync(dest, { recursive: true });
     try {
-      cpSync(join(REPO_ROOT, "package.json"), join(PACKAGE_SNAPSHOT, "package.json"));
+      cpSync(join(REPO_ROOT, "package.json"), join(dest, "package.json"));
       // What the published package holds (package.json "files"): dist, plus templates and engine, which the CLI reads.
       for (const dir of ["dist", "templates", "engine"]) {
-        cpSync(join(REPO_ROOT, dir), join(PACKAGE_SNAPSHOT, dir), { recursive: true });
+        cpSync(join(REPO_ROOT, dir), join(dest, dir), { recursive: true });
       }
-      if (needed.every((f) => existsSync(join(PACKAGE_SNAPSHOT, "dist", f)))) {
+      if (needed.every((f) => existsSync(join(dest, "dist", f)))) {
         log(`snapshot of the built package (dist built ${requireBuilt().builtAt})`);
         return;
       }
@@ -81,8 +81,13 @@ export async function prepareFixture(log: (line: string) => void): Promise<void>
   rmSync(vendored, { recursive: true, force: true });
   cpSync(PACKAGE_SNAPSHOT, vendored, { recursive: true });
 
+  await generateAndSync(FIXTURE, CLI, log);
+}
+
+/** `moorage generate && moorage sync` in `dir` with the snapshot's built CLI, as a user would run them. */
+export async function generateAndSync(dir: string, cli: string, log: (line: string) => void): Promise<void> {
   for (const command of ["generate", "sync"]) {
-    const { stdout, stderr } = await execFileP(process.execPath, [CLI, command, "--cwd", FIXTURE], {
+    const { stdout, stderr } = await execFileP(process.execPath, [cli, command, "--cwd", dir], {
       env: { ...process.env, NO_COLOR: "1" },
     });
     log(`moorage ${command}: ${`${stdout}${stderr}`.trim().split("\n").slice(-1)[0] ?? "ok"}`);

@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+/**
+ * `npm run faults`: bundles test/faults/main.ts with esbuild and runs it (arguments pass through, e.g.
+ * `--only herd-50`). Why a bundle: as for the bench (bench/run.mjs), the runner reuses the real-test harness and the
+ * engine code in src/, whose `./x.js` imports Node's type stripping does not remap. The bundle goes to bench/.build/
+ * (two folders below the repo root, so the harness's repo-root lookup still lands on the repo root).
+ * Boundary: build-and-run only.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const [major, minor] = process.versions.node.split(".").map(Number);
+if (major < 22 || (major === 22 && minor < 12)) {
+  console.error(
+    `npm run faults needs Node >= 22.12 (wrangler does); this is ${process.version}. ` +
+      'Run `scripts/provision.sh` and `eval "$(scripts/provision.sh env)"` first.',
+  );
+  process.exit(1);
+}
+const { build } = await import("esbuild");
+const outfile = join(here, "..", "..", "bench", ".build", "faults.mjs");
+mkdirSync(dirname(outfile), { recursive: true });
+await build({
+  entryPoints: [join(here, "main.ts")],
+  outfile,
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node22",
+  packages: "external",
+  sourcemap: "inline",
+  logLevel: "warning",
+});
+await import(pathToFileURL(outfile).href);
