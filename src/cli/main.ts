@@ -14,6 +14,7 @@ import { devCommand } from "./commands/dev.js";
 import { doctorCommand } from "./commands/doctor.js";
 import { generateCommand } from "./commands/generate.js";
 import { initCommand } from "./commands/init.js";
+import { logsCommand } from "./commands/logs.js";
 import { syncCommand } from "./commands/sync.js";
 import { defaultEngineResolver, type EngineResolver } from "./engine.js";
 import { CommandFailed, EXIT, UsageError } from "./errors.js";
@@ -25,6 +26,7 @@ const COMMANDS: readonly Command[] = [
   syncCommand,
   devCommand,
   deployCommand,
+  logsCommand,
   doctorCommand,
 ];
 
