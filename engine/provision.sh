@@ -122,11 +122,12 @@ install_engine_packages() {
   [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 }
 
-# The sidecar image is assembled from host files: it needs the host's iptables and openssl.
+# The sidecar image is assembled from host files: it needs the host's iptables, nft and openssl.
 ensure_image_tools() {
   local missing=()
   command -v iptables >/dev/null 2>&1 || missing+=(iptables)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  command -v nft >/dev/null 2>&1 || missing+=(nftables)
   [ -f /etc/ssl/certs/ca-certificates.crt ] || missing+=(ca-certificates)
   [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 }

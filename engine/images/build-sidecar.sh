@@ -3,8 +3,8 @@
 #
 # Why: workerd needs a sidecar image for every local container start and the official one cannot be
 # pulled without a registry. This bundles src/engine/sidecar (esbuild, one .mjs) and puts it on the
-# node base image together with the host's iptables (nft multi-binary, its xtables modules and libs)
-# and openssl (for the HTTPS-interception CA), all copied from host files.
+# node base image together with the host's iptables (nft multi-binary, its xtables modules and libs),
+# nft (the link-layer guard) and openssl (for the HTTPS-interception CA), all copied from host files.
 # Cached: skipped when the image's inputs label matches (bundle, Dockerfile, host binaries, base image).
 # Boundary: builds exactly one image; needs DOCKER_HOST to point at a running engine and the base image.
 # Knobs: MOORAGE_FORCE=1 (rebuild).
@@ -30,6 +30,8 @@ case "$(basename "$IPT_MULTI")" in
 esac
 XT_DIR=$(dirname "$(ldd "$IPT_MULTI" | grep -o '/[^ ]*libxtables[^ ]*')")/xtables
 [ -d "$XT_DIR" ] || die "iptables extension modules not found at $XT_DIR" "reinstall iptables: apt-get install --reinstall -y iptables"
+NFT=$(command -v nft || true)
+[ -n "$NFT" ] || die "nft is not installed on this host; the sidecar image copies it from here (link-layer guard)" "apt-get install -y nftables"
 OPENSSL=$(command -v openssl || true)
 [ -n "$OPENSSL" ] || die "openssl is not installed on this host; the sidecar image copies it from here" "apt-get install -y openssl"
 OPENSSL_CNF=$(readlink -f /usr/lib/ssl/openssl.cnf 2>/dev/null || readlink -f /etc/ssl/openssl.cnf)
@@ -55,7 +57,7 @@ mkdir -p "$CTX/rootfs"
 cp "$HERE/sidecar/Dockerfile" "$CTX/Dockerfile"
 
 inputs=("$CTX/sidecar.mjs" "$CTX/Dockerfile" "$HERE/build-sidecar.sh" "$HERE/lib.sh" "$HERE/../engine.env"
-  "$IPT_MULTI" "$OPENSSL" "$OPENSSL_CNF")
+  "$IPT_MULTI" "$OPENSSL" "$OPENSSL_CNF" "$NFT")
 KEY=$( (hash_inputs "${inputs[@]}" "$XT_DIR"/*.so; echo "$BASE_ID") | sha256sum | cut -c1-32)
 if [ "${MOORAGE_FORCE:-}" != 1 ] && [ "$(image_inputs_label "$IMAGE")" = "$KEY" ]; then
   log "image $IMAGE: up to date (cached)"
@@ -65,10 +67,11 @@ log "image $IMAGE: building (iptables: $(basename "$IPT_MULTI"), base: $BASE)"
 
 R=$CTX/rootfs
 copy_with_libs "$R" "$IPT_MULTI" "/usr/sbin/$(basename "$IPT_MULTI")"
-for name in iptables iptables-restore iptables-save; do ln -sf "$(basename "$IPT_MULTI")" "$R/usr/sbin/$name"; done
+for name in iptables iptables-restore iptables-save ip6tables ip6tables-restore ip6tables-save; do ln -sf "$(basename "$IPT_MULTI")" "$R/usr/sbin/$name"; done
 mkdir -p "$R$(usr_path "$XT_DIR")"
 cp -L "$XT_DIR"/*.so "$R$(usr_path "$XT_DIR")/"
 copy_libs_of "$R" "$XT_DIR"/*.so
+copy_with_libs "$R" "$NFT" /usr/sbin/nft
 copy_with_libs "$R" "$OPENSSL" /usr/bin/openssl
 copy_file "$R" "$OPENSSL_CNF" /usr/lib/ssl/openssl.cnf
 [ -f /etc/protocols ] && copy_file "$R" /etc/protocols
@@ -88,4 +91,6 @@ docker_cli build -q \
 # Smoke check: the image's iptables and node must run (catches a missing library right here).
 docker_cli run --rm --entrypoint /usr/sbin/iptables "$IMAGE" --version >/dev/null 2>&1 ||
   die "iptables does not run inside $IMAGE" "run: docker run --rm --entrypoint /usr/sbin/iptables $IMAGE --version"
+docker_cli run --rm --entrypoint /usr/sbin/nft "$IMAGE" --version >/dev/null 2>&1 ||
+  die "nft does not run inside $IMAGE" "run: docker run --rm --entrypoint /usr/sbin/nft $IMAGE --version"
 log "image $IMAGE: built ($(docker_cli image inspect -f '{{.Size}}' "$IMAGE" | awk '{ printf "%.0f MB", $1/1e6 }'))"

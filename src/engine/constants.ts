@@ -58,7 +58,6 @@ export const LOCAL_ENGINE = {
   /** Image label holding the build inputs hash. */
   inputsLabel: need("MOORAGE_INPUTS_LABEL"),
   dockerBip: need("MOORAGE_DOCKER_BIP"),
-  sidecarGid: Number(need("MOORAGE_SIDECAR_GID")),
   sidecarIngressPort: Number(need("MOORAGE_SIDECAR_INGRESS_PORT")),
   /** Environment variable names read by wrangler/miniflare/docker and by our shim. */
   envVars: {

@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import http from "node:http";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { classify, EgressInterceptor, resolveTarget, splitHostHeader } from "./egress.js";
+import { classify, connectHead, EgressInterceptor, intoBridge, resolveTarget, splitHostHeader } from "./egress.js";
 import { HostTable } from "./names.js";
 import { EgressState } from "./state.js";
 import { LocalCa } from "./tls-ca.js";
@@ -46,6 +46,28 @@ describe("classify / resolveTarget", () => {
       authority: "10.0.0.1:5432",
       header: undefined,
     });
+  });
+});
+
+describe("connectHead", () => {
+  it("builds workerd's CONNECT head, and refuses any value that could end a line", () => {
+    expect(connectHead({ authority: "10.0.0.1:80", header: { name: "X-Hostname", value: "a.test" } })).toBe(
+      "CONNECT 10.0.0.1:80 HTTP/1.1\r\nHost: 10.0.0.1:80\r\nX-Hostname: a.test\r\n\r\n",
+    );
+    expect(connectHead({ authority: "[::1]:443", header: undefined })).toContain("CONNECT [::1]:443 ");
+    for (const bad of ["a.test\r\nX-Evil: 1", "a.test\nx", "a b", "a.test\u0000", "ä.test", ""]) {
+      expect(() => connectHead({ authority: "10.0.0.1:80", header: { name: "X-Tls-Sni", value: bad } })).toThrow(
+        /refusing/,
+      );
+      expect(() => connectHead({ authority: `${bad}:80`, header: undefined })).toThrow(/refusing/);
+    }
+  });
+
+  it("knows which destinations are on the docker bridge network", () => {
+    expect(intoBridge("172.17.0.1:39001", "172.17.0.0/16")).toBe(true);
+    expect(intoBridge("172.17.200.9:80", "172.17.0.0/16")).toBe(true);
+    expect(intoBridge("93.184.216.34:443", "172.17.0.0/16")).toBe(false);
+    expect(intoBridge("172.17.0.1:1", undefined)).toBe(false);
   });
 });
 
@@ -110,6 +132,7 @@ describe("EgressInterceptor against a fake workerd", () => {
       state,
       hosts,
       gateway: () => "127.0.0.1",
+      bridgeCidr: "10.99.0.0/16",
       log: () => {},
     });
     await interceptor.listen();
@@ -171,5 +194,52 @@ describe("EgressInterceptor against a fake workerd", () => {
     });
     expect(body).toContain("worker handled GET /secure host=allowed.test");
     expect(workerd.heads.at(-1)).toContain("X-Tls-Sni: allowed.test");
+  });
+
+  it("refuses a Host header that carries a line break, before anything reaches workerd", async () => {
+    mode = "intercept";
+    const before = workerd.heads.length;
+    const out = await send("GET / HTTP/1.1\r\nHost: allowed.test\nX-Injected\r\nConnection: close\r\n\r\n");
+    expect(out).toBe("");
+    expect(workerd.heads.length).toBe(before);
+    expect(interceptor.events.at(-1)?.outcome).toBe("refused: not a valid hostname");
+  });
+
+  it("refuses a TLS SNI that carries CR/LF, before anything reaches workerd", async () => {
+    mode = "intercept";
+    const { default: tls } = await import("node:tls");
+    // A real ClientHello for "aaaa.test", with the name's bytes replaced by "a\r\na.test" (same length).
+    const hello = await new Promise<Buffer>((resolve) => {
+      const srv = net.createServer((sock) => {
+        sock.once("data", (d: Buffer) => {
+          resolve(d);
+          sock.destroy();
+          srv.close();
+        });
+      });
+      srv.listen(0, "127.0.0.1", () => {
+        const c = tls.connect({
+          port: (srv.address() as net.AddressInfo).port,
+          host: "127.0.0.1",
+          servername: "aaaa.test",
+        });
+        c.on("error", () => {});
+      });
+    });
+    const at = hello.indexOf("aaaa.test");
+    expect(at).toBeGreaterThan(0);
+    const evil = Buffer.from(hello);
+    evil.write("a\r\na", at, "latin1");
+    const before = workerd.heads.length;
+    expect(await send(evil)).toBe("");
+    expect(workerd.heads.length).toBe(before);
+    expect(interceptor.events.at(-1)?.outcome).toBe("refused: not a valid hostname");
+  });
+
+  it("closes instead of passing through (202) to an address on the docker bridge network", async () => {
+    mode = "passthrough";
+    const out = await send("GET / HTTP/1.1\r\nHost: 10.99.0.7:39001\r\n\r\n");
+    expect(out).toBe("");
+    expect(interceptor.events.at(-1)?.outcome).toBe("refused: docker network");
   });
 });

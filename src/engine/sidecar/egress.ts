@@ -12,13 +12,19 @@
  *   202 -> "send bytes as-is": workerd already connected to the real destination, or will close
  *          when the internet is disabled;
  *   anything else, refusal or close -> close the app's connection.
- * Boundary: TCP only (UDP other than DNS is not intercepted); IPv4 only.
+ * Everything the app sends is untrusted: a Host header or SNI that is not a plain hostname (CR/LF,
+ * spaces, non-ASCII...) is refused before anything reaches workerd (`connectHead` re-checks the head it
+ * builds), a pass-through (202) to an address on the docker bridge network (other containers, ports the
+ * engine publishes on the gateway, this sidecar's own control port) is closed instead of spliced, and
+ * the number of connections is bounded.
+ * Boundary: TCP only (the firewall rejects UDP other than DNS); IPv4 only (IPv6 stays on loopback).
  */
 import net from "node:net";
 import tls from "node:tls";
 import { type OriginalDestination, originalDestination } from "./conntrack.js";
+import { cidrContains } from "./gateway.js";
 import { headEnd, looksLikeHttpRequest, parseRequestHead, parseResponseHead, readHead } from "./http-head.js";
-import { type HostTable, isIpLiteral, isSynthetic, normalizeHostname } from "./names.js";
+import { type HostTable, isIpLiteral, isSafeHostname, isSynthetic, normalizeHostname } from "./names.js";
 import { destroyBoth, splice } from "./pipe.js";
 import type { EgressState } from "./state.js";
 import type { LocalCa } from "./tls-ca.js";
@@ -30,6 +36,8 @@ const SNIFF_RAW_AFTER_MS = 750;
 /** Give up on a connection that sends nothing and whose destination is unknown. */
 const SNIFF_GIVE_UP_MS = 10_000;
 const CONNECT_TIMEOUT_MS = 10_000;
+/** Concurrent intercepted connections; beyond this new ones are refused by the kernel's backlog. */
+export const MAX_EGRESS_CONNECTIONS = 512;
 
 export type Sniffed =
   | { kind: "http"; host: string | undefined; hostPort: number | undefined; bytes: Buffer }
@@ -58,6 +66,8 @@ export interface EgressOptions {
   hosts: HostTable;
   /** The docker bridge gateway, where workerd's egress listener is. */
   gateway: () => string | undefined;
+  /** The docker bridge subnet (`--docker-gateway-cidr`): pass-through into it is refused. */
+  bridgeCidr?: string | undefined;
   log: (msg: string) => void;
 }
 
@@ -81,6 +91,7 @@ export class EgressInterceptor {
         socket.destroy();
       });
     });
+    server.maxConnections = MAX_EGRESS_CONNECTIONS;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(this.opts.port, this.opts.host, () => {
@@ -112,6 +123,17 @@ export class EgressInterceptor {
     const dstPromise = originalDestination(app.remoteAddress ?? "", app.remotePort ?? 0, this.opts.port);
     const sniffed = await sniff(app, dstPromise);
     const dst = await dstPromise;
+    const claimed = claimedHostname(sniffed);
+    if (claimed !== undefined && !isSafeHostname(claimed)) {
+      this.record({
+        kind: sniffed.kind,
+        authority: dst ? `${dst.ip}:${dst.port}` : "?",
+        hostname: JSON.stringify(claimed.slice(0, 80)),
+        outcome: "refused: not a valid hostname",
+      });
+      app.destroy();
+      return;
+    }
     const target = resolveTarget(sniffed, dst, this.opts.hosts);
     const hostname = target?.header?.value;
     if (!target) {
@@ -132,10 +154,22 @@ export class EgressInterceptor {
       return;
     }
 
+    let head: string;
+    try {
+      head = connectHead(target);
+    } catch (err) {
+      this.record({
+        kind: sniffed.kind,
+        authority: "?",
+        hostname: undefined,
+        outcome: `refused: ${(err as Error).message}`,
+      });
+      app.destroy();
+      return;
+    }
     const upstream = net.connect({ host: gateway, port: egressPort, allowHalfOpen: true, noDelay: true });
     upstream.setTimeout(CONNECT_TIMEOUT_MS, () => upstream.destroy(new Error("timed out waiting for workerd")));
-    const headerLine = target.header ? `${target.header.name}: ${target.header.value}\r\n` : "";
-    upstream.write(`CONNECT ${target.authority} HTTP/1.1\r\nHost: ${target.authority}\r\n${headerLine}\r\n`);
+    upstream.write(head);
     let answer: Awaited<ReturnType<typeof readHead>>;
     try {
       answer = await readHead(upstream, CONNECT_TIMEOUT_MS);
@@ -153,6 +187,13 @@ export class EgressInterceptor {
     const status = parseResponseHead(answer.head)?.status ?? 0;
     this.record({ kind: sniffed.kind, authority: target.authority, hostname, outcome: String(status) });
 
+    if (status === 202 && intoBridge(target.authority, this.opts.bridgeCidr)) {
+      // workerd would connect on the app's behalf to another container or a port published on the
+      // gateway (another sidecar's control port among them): not internet, never passed through.
+      this.record({ kind: sniffed.kind, authority: target.authority, hostname, outcome: "refused: docker network" });
+      destroyBoth(app, upstream);
+      return;
+    }
     if (status === 202 || (status === 200 && sniffed.kind !== "tls")) {
       splice(app, upstream, sniffed.bytes, answer.rest);
       return;
@@ -244,6 +285,36 @@ export function classify(buf: Buffer): Sniffed | undefined {
 
 function classifyFinal(buf: Buffer): Sniffed {
   return classify(buf) ?? { kind: "raw", bytes: buf };
+}
+
+/** The hostname the app's own bytes claim (Host header or SNI), before any normalization. */
+function claimedHostname(s: Sniffed): string | undefined {
+  if (s.kind === "http") return s.host;
+  if (s.kind === "tls") return s.sni;
+  return undefined;
+}
+
+/** Whether a CONNECT authority's address lies in the docker bridge subnet. */
+export function intoBridge(authority: string, cidr: string | undefined): boolean {
+  const ip = authority.replace(/:\d+$/, "");
+  return cidr !== undefined && cidrContains(cidr, ip);
+}
+
+/**
+ * The CONNECT head sent to workerd. Every value in it was checked already; this refuses (throws) once
+ * more if any of them could end a line, so no app-controlled byte can add a header.
+ */
+export function connectHead(target: EgressTarget): string {
+  const authority = target.authority;
+  const m = /^(\[[0-9a-f:.]+\]|[^:\s]+|[0-9a-f:.]+):(\d{1,5})$/i.exec(authority);
+  if (!m || !isSafeHostname((m[1] ?? "").replace(/^\[|\]$/g, ""))) {
+    throw new Error(`refusing CONNECT authority ${JSON.stringify(authority)}`);
+  }
+  if (target.header && !isSafeHostname(target.header.value)) {
+    throw new Error(`refusing ${target.header.name} ${JSON.stringify(target.header.value)}`);
+  }
+  const headerLine = target.header ? `${target.header.name}: ${target.header.value}\r\n` : "";
+  return `CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n${headerLine}\r\n`;
 }
 
 export function splitHostHeader(value: string | undefined): { host: string | undefined; port: number | undefined } {

@@ -28,3 +28,14 @@ export function firstHost(cidr: string | undefined): string | undefined {
   const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
   return intToIpv4(((n & mask) + 1) >>> 0);
 }
+
+/** Whether IPv4 `ip` lies inside `cidr` (`a.b.c.d/n`); false for anything unparsable. */
+export function cidrContains(cidr: string, ip: string): boolean {
+  const [net, bitsText] = cidr.split("/");
+  const n = net === undefined ? undefined : ipv4ToInt(net);
+  const a = ipv4ToInt(ip);
+  const bits = Number(bitsText);
+  if (n === undefined || a === undefined || !Number.isInteger(bits) || bits < 0 || bits > 32) return false;
+  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+  return (n & mask) >>> 0 === (a & mask) >>> 0;
+}

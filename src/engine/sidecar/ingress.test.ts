@@ -4,7 +4,7 @@
 import http from "node:http";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startIngressServer } from "./ingress.js";
+import { isInsidePeer, isLoopbackHost, startIngressServer } from "./ingress.js";
 import { EgressState } from "./state.js";
 
 /** Sends raw bytes, returns everything received until the peer closes. */
@@ -40,6 +40,8 @@ describe("ingress/control server", () => {
       caPem: async () => "-----BEGIN CERTIFICATE-----\nTEST\n-----END CERTIFICATE-----\n",
       status: () => ({ extra: 1 }),
       log: () => {},
+      // This test plays workerd from loopback; the real server refuses loopback peers (test below).
+      isInside: () => false,
     });
     port = (ingress.address() as net.AddressInfo).port;
   });
@@ -82,5 +84,51 @@ describe("ingress/control server", () => {
     const status = await exchange(port, "GET /status HTTP/1.1\r\nHost: x\r\n\r\n");
     expect(status).toContain('"extra":1');
     expect(await exchange(port, "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n")).toMatch(/^HTTP\/1\.1 404 /);
+  });
+
+  it("refuses a tunnel to anything but loopback (workerd only ever asks for 127.0.0.1:n)", async () => {
+    const out = await exchange(port, "CONNECT 10.0.0.1:80 HTTP/1.1\r\nX-Dst-Addr: 10.0.0.1:80\r\n\r\n");
+    expect(out).toMatch(/^HTTP\/1\.1 403 /);
+    expect(isLoopbackHost("127.0.0.1")).toBe(true);
+    expect(isLoopbackHost("172.17.0.2")).toBe(false);
+  });
+});
+
+describe("control plane reachable only from outside the namespace", () => {
+  it("answers 403 to a peer inside the namespace and leaves the egress config alone", async () => {
+    const state = new EgressState({ port: 41000, allowHostnames: [], internetEnabled: false });
+    const server = await startIngressServer({
+      host: "127.0.0.1",
+      port: 0,
+      state,
+      caPem: async () => "PEM",
+      status: () => ({}),
+      log: () => {},
+    });
+    const port = (server.address() as net.AddressInfo).port;
+    const body = JSON.stringify({ internet: { enabled: true } });
+    const put = await exchange(port, `PUT /egress HTTP/1.1\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    const tunnel = await exchange(port, "CONNECT 127.0.0.1:22 HTTP/1.1\r\nX-Dst-Addr: 127.0.0.1:22\r\n\r\n");
+    server.close();
+    expect(put).toMatch(/^HTTP\/1\.1 403 /);
+    expect(tunnel).toMatch(/^HTTP\/1\.1 403 /);
+    expect(state.current.internetEnabled).toBe(false);
+  });
+
+  it("treats loopback and the namespace's own addresses as inside, the docker gateway as outside", () => {
+    const own = new Set(["127.0.0.1", "172.17.0.5"]);
+    for (const inside of [
+      "127.0.0.1",
+      "127.3.4.5",
+      "::1",
+      "::ffff:127.0.0.1",
+      "172.17.0.5",
+      "::ffff:172.17.0.5",
+      undefined,
+    ]) {
+      expect(isInsidePeer(inside, own), String(inside)).toBe(true);
+    }
+    expect(isInsidePeer("172.17.0.1", own)).toBe(false);
+    expect(isInsidePeer("::ffff:172.17.0.1", own)).toBe(false);
   });
 });

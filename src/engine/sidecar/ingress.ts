@@ -6,9 +6,15 @@
  * to port n inside the shared namespace, and a 400 answer means "nothing listens there" (the
  * cold-start signal the Durable Object retries on); `PUT /egress` carries the egress config;
  * `GET /ca` returns the interception CA. `GET /status` is Moorage's own, for diagnostics.
+ * The control plane must be reachable only from workerd: workerd connects from outside the namespace
+ * (docker-proxy on the bridge), so a connection whose peer is an address of this namespace (loopback,
+ * or one of its own interface addresses: that is the app) is refused with 403 before its head is read.
+ * The firewall drops such connections already (netfilter.ts); this is the second line. Tunnels go only
+ * to loopback ports (workerd always asks for `127.0.0.1:n`), and the connection count is bounded.
  * Boundary: one head per connection; control requests close the connection after answering.
  */
 import net from "node:net";
+import { networkInterfaces } from "node:os";
 import { parseHostPort } from "./args.js";
 import { parseRequestHead, readHead, simpleResponse } from "./http-head.js";
 import { splice } from "./pipe.js";
@@ -16,6 +22,8 @@ import { type EgressState, parseEgressBody } from "./state.js";
 
 const HEAD_TIMEOUT_MS = 10_000;
 const MAX_BODY_BYTES = 1024 * 1024;
+/** Concurrent ingress tunnels and control requests. */
+export const MAX_INGRESS_CONNECTIONS = 1024;
 
 export interface IngressOptions {
   host: string;
@@ -26,15 +34,45 @@ export interface IngressOptions {
   /** Extra facts for `GET /status`. */
   status: () => Record<string, unknown>;
   log: (msg: string) => void;
+  /** Whether a peer is inside the namespace (default: `isInsidePeer` against every interface's address). */
+  isInside?: (remote: string | undefined) => boolean;
+}
+
+/** Every address of this network namespace's interfaces, loopback included. */
+export function namespaceAddresses(): Set<string> {
+  const out = new Set<string>();
+  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) out.add(a.address);
+  return out;
+}
+
+/** Whether a peer address belongs to this namespace (so: the app, or the sidecar itself). */
+export function isInsidePeer(remote: string | undefined, local: ReadonlySet<string>): boolean {
+  if (remote === undefined || remote === "") return true; // unknown peer: not workerd
+  const addr = remote.replace(/^::ffff:/i, "");
+  if (addr.startsWith("127.") || addr === "::1" || addr === "0.0.0.0" || addr === "::") return true;
+  return local.has(addr) || local.has(remote);
+}
+
+/** Whether a tunnel destination is a loopback address (the only kind workerd asks for). */
+export function isLoopbackHost(host: string): boolean {
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === "::1" || host === "localhost";
 }
 
 export async function startIngressServer(opts: IngressOptions): Promise<net.Server> {
+  const isInside = opts.isInside ?? ((remote) => isInsidePeer(remote, namespaceAddresses()));
   const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+    if (isInside(socket.remoteAddress)) {
+      opts.log(`ingress: refused a connection from inside the namespace (${socket.remoteAddress ?? "?"})`);
+      socket.on("error", () => socket.destroy());
+      socket.end(simpleResponse(403, "Forbidden", "the sidecar's control port answers only workerd\n"));
+      return;
+    }
     handle(socket, opts).catch((err: Error) => {
       opts.log(`ingress: ${err.message}`);
       socket.destroy();
     });
   });
+  server.maxConnections = MAX_INGRESS_CONNECTIONS;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port, opts.host, () => {
@@ -93,6 +131,10 @@ function tunnel(socket: net.Socket, dst: string, rest: Buffer): void {
   const addr = parseHostPort(dst);
   if (!addr) {
     socket.end(simpleResponse(400, "Bad Request", `bad CONNECT destination ${JSON.stringify(dst)}\n`));
+    return;
+  }
+  if (!isLoopbackHost(addr.host)) {
+    socket.end(simpleResponse(403, "Forbidden", `tunnels go to loopback ports only, not ${JSON.stringify(dst)}\n`));
     return;
   }
   const upstream = net.connect({ host: addr.host, port: addr.port, allowHalfOpen: true, noDelay: true });

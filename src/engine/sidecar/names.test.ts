@@ -2,7 +2,15 @@
  * Hostname globs (workerd's semantics) and the synthetic/learned address table.
  */
 import { describe, expect, it } from "vitest";
-import { HostTable, hostnameGlobMatches, isSynthetic, normalizeHostname } from "./names.js";
+import {
+  HostTable,
+  hostnameGlobMatches,
+  isSafeHostname,
+  isSynthetic,
+  MAX_LEARNED,
+  MAX_SYNTHETIC,
+  normalizeHostname,
+} from "./names.js";
 
 describe("hostnameGlobMatches (workerd semantics)", () => {
   it.each([
@@ -44,5 +52,46 @@ describe("HostTable", () => {
   it("normalizes like a URL hostname", () => {
     expect(normalizeHostname(" [::1] ")).toBe("::1");
     expect(normalizeHostname("Example.COM.")).toBe("example.com");
+  });
+
+  it("bounds what it holds: learned names are evicted oldest first, synthetic names stop at the limit", () => {
+    const t = new HostTable();
+    for (let i = 0; i < MAX_LEARNED + 100; i++)
+      t.learn(`n${i}.example`, `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
+    expect(t.size).toBe(MAX_LEARNED);
+    expect(t.addressFor("n0.example")).toBeUndefined();
+    expect(t.addressFor(`n${MAX_LEARNED + 99}.example`)).toBeDefined();
+    for (let i = 0; i < MAX_SYNTHETIC; i++) t.synthetic(`s${i}.test`);
+    expect(() => t.synthetic("one-more.test")).toThrow(/exhausted/);
+    expect(t.size).toBe(MAX_LEARNED + MAX_SYNTHETIC);
+  });
+
+  it("never learns unsafe names or synthetic addresses", () => {
+    const t = new HostTable();
+    const ip = t.synthetic("allowed.test");
+    t.learn("allowed.test", "6.6.6.6");
+    expect(t.addressFor("allowed.test")).toBe(ip);
+    t.learn("evil.test", ip);
+    expect(t.hostnameFor(ip)).toBe("allowed.test");
+    t.learn("bad\r\nname", "7.7.7.7");
+    expect(t.hostnameFor("7.7.7.7")).toBeUndefined();
+  });
+});
+
+describe("isSafeHostname", () => {
+  it.each([
+    ["api.example.com", true],
+    ["*.cdn.test", true],
+    ["under_score.test", true],
+    ["10.0.0.1", true],
+    ["::1", true],
+    ["a.test\r\nX: y", false],
+    ["a b", false],
+    ["a..b", false],
+    ["", false],
+    ["ä.test", false],
+    ["x".repeat(254), false],
+  ])("%j -> %s", (host, ok) => {
+    expect(isSafeHostname(host)).toBe(ok);
   });
 });

@@ -2,7 +2,7 @@
  * `PUT /egress` bodies and the shared egress state.
  */
 import { describe, expect, it } from "vitest";
-import { EgressState, parseEgressBody } from "./state.js";
+import { EgressState, MAX_ALLOW_HOSTNAMES, parseEgressBody } from "./state.js";
 
 describe("parseEgressBody", () => {
   it("reads workerd's full body", () => {
@@ -25,6 +25,14 @@ describe("parseEgressBody", () => {
     expect(() => parseEgressBody('{"dns":{"allowHostnames":[1]}}')).toThrow(/allowHostnames/);
     expect(() => parseEgressBody('{"internet":{"enabled":"yes"}}')).toThrow(/internet.enabled/);
   });
+
+  it("refuses hostnames that are not globs of a DNS name, and lists beyond the bound", () => {
+    expect(() => parseEgressBody('{"dns":{"allowHostnames":["a.test\\r\\nx"]}}')).toThrow(/not a hostname glob/);
+    const many = JSON.stringify({
+      dns: { allowHostnames: Array.from({ length: MAX_ALLOW_HOSTNAMES + 1 }, (_, i) => `h${i}.test`) },
+    });
+    expect(() => parseEgressBody(many)).toThrow(/at most 4096/);
+  });
 });
 
 describe("EgressState", () => {
@@ -41,5 +49,14 @@ describe("EgressState", () => {
     expect(s.isIntercepted("example.com")).toBe(false);
     await s.apply({ port: 2 });
     expect(s.current).toEqual({ port: 2, allowHostnames: ["*.example.com"], internetEnabled: true });
+  });
+
+  it("keeps the previous config when a subscriber (the firewall) cannot apply the update", async () => {
+    const s = new EgressState({ port: 1, allowHostnames: [], internetEnabled: false });
+    s.onChange(() => {
+      throw new Error("firewall down");
+    });
+    await expect(s.apply({ internetEnabled: true })).rejects.toThrow(/firewall down/);
+    expect(s.current.internetEnabled).toBe(false);
   });
 });

@@ -7,7 +7,10 @@
  * Boundary: validation and storage; side effects (firewall updates) are the subscribers' business.
  */
 import { parsePort } from "./args.js";
-import { hostnameGlobMatches, normalizeHostname } from "./names.js";
+import { hostnameGlobMatches, isSafeHostname, normalizeHostname } from "./names.js";
+
+/** Most hostname globs one `PUT /egress` may carry (workerd sends the allow list of one container). */
+export const MAX_ALLOW_HOSTNAMES = 4096;
 
 export interface EgressConfig {
   /** workerd's egress listener port on the docker gateway; undefined until known. */
@@ -42,7 +45,15 @@ export function parseEgressBody(body: string): EgressUpdate {
       if (!Array.isArray(dns.allowHostnames) || !dns.allowHostnames.every((h) => typeof h === "string")) {
         throw new Error(`"dns.allowHostnames" must be an array of strings`);
       }
-      update.allowHostnames = dns.allowHostnames.map((h: string) => normalizeHostname(h));
+      if (dns.allowHostnames.length > MAX_ALLOW_HOSTNAMES) {
+        throw new Error(
+          `"dns.allowHostnames" has ${dns.allowHostnames.length} entries; at most ${MAX_ALLOW_HOSTNAMES}`,
+        );
+      }
+      const names = dns.allowHostnames.map((h: string) => normalizeHostname(h));
+      const bad = names.find((h) => !isSafeHostname(h));
+      if (bad !== undefined) throw new Error(`"dns.allowHostnames" holds ${JSON.stringify(bad)}, not a hostname glob`);
+      update.allowHostnames = names;
     }
   }
   if (o.internet !== undefined && o.internet !== null) {
@@ -71,7 +82,12 @@ export class EgressState {
   async apply(update: EgressUpdate): Promise<void> {
     const previous = this.config;
     this.config = { ...previous, ...update };
-    for (const fn of this.listeners) await fn(this.config, previous);
+    try {
+      for (const fn of this.listeners) await fn(this.config, previous);
+    } catch (err) {
+      this.config = previous; // a config the firewall could not enforce is not in force
+      throw err;
+    }
   }
 
   onChange(fn: Listener): void {
