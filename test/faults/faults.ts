@@ -39,6 +39,8 @@ export interface Fault {
   recovers: boolean;
   /** What a user should see, in one line (shown in the table). */
   expected: string;
+  /** The row also needs the instance serving again by the end of the traffic. */
+  mustServeAtEnd?: boolean;
   /** Start the instance (and wait for it to serve) before the traffic. */
   warm: boolean;
   plan: Omit<TrafficPlan, "base" | "instance">;
@@ -69,6 +71,8 @@ export interface FaultRow {
   budgetMs: number;
   /** Up to three lost requests, described. */
   lostExamples: string[];
+  /** The last few requests (by send time) all succeeded: the instance serves again after the fault. */
+  servingAtEnd: boolean;
   pass: boolean;
   /** Why the row could not run, if it could not. */
   error?: string;
@@ -243,6 +247,7 @@ export async function runFault(ctx: FaultContext, fault: Fault): Promise<FaultRo
     slowestFailureMs: 0,
     budgetMs: plan.budgetMs,
     lostExamples: [],
+    servingAtEnd: false,
     pass: false,
   };
   if (fault.warm) {
@@ -281,9 +286,16 @@ export async function runFault(ctx: FaultContext, fault: Fault): Promise<FaultRo
     }
     if (j.kind === "post" && j.executions > 1) row.executedTwice++;
   }
+  const tail = [...judged].sort((a, b) => a.sentAt - b.sentAt).slice(-4);
+  row.servingAtEnd = tail.length > 0 && tail.every((j) => j.verdict === "ok");
   row.starts = ctx.follower.of(instance).length - startsBefore;
   row.duplicateStarts = ctx.follower.overlappingStarts(instance);
   const herdOk = fault.id !== "herd-50" || (row.starts === 1 && row.succeeded === row.sent);
-  row.pass = row.lost === 0 && row.executedTwice === 0 && row.duplicateStarts === 0 && herdOk;
+  row.pass =
+    row.lost === 0 &&
+    row.executedTwice === 0 &&
+    row.duplicateStarts === 0 &&
+    herdOk &&
+    (!fault.mustServeAtEnd || row.servingAtEnd);
   return row;
 }

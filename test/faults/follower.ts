@@ -43,6 +43,7 @@ export class AppFollower {
   ) {}
 
   start(): void {
+    this.#events?.kill();
     const events = spawn(
       "docker",
       [

@@ -31,13 +31,17 @@ watchdog.unref();
 
 try {
   const machine = await describeMachine();
-  const rows: FaultRow[] = await runMatrix({
-    only: only?.filter((id) => id !== "engine-restart"),
-    log,
-    onCleanup: (c) => {
-      cleanup = c;
-    },
-  });
+  const matrixOnly = only?.filter((id) => id !== "engine-restart");
+  const rows: FaultRow[] =
+    matrixOnly?.length === 0
+      ? []
+      : await runMatrix({
+          only: matrixOnly,
+          log,
+          onCleanup: (c) => {
+            cleanup = c;
+          },
+        });
   if (!only || only.includes("engine-restart")) rows.push(await engineRestartRow(log));
   const dir = join(REPO_ROOT, "bench", "results");
   mkdirSync(dir, { recursive: true });

@@ -28,7 +28,7 @@ export interface MatrixOptions {
 }
 
 /** Copies the fixture into a temp folder, links the built package, generates and syncs. Returns the folder. */
-async function prepare(log: (line: string) => void): Promise<string> {
+export async function prepareFaultFixture(log: (line: string) => void): Promise<string> {
   await snapshotPackage(log, SNAPSHOT);
   const dir = mkdtempSync(join(tmpdir(), "moorage-faults-"));
   cpSync(FIXTURE, dir, { recursive: true, filter: (src) => !SKIP.has(src.slice(src.lastIndexOf("/") + 1)) });
@@ -48,14 +48,14 @@ export async function runMatrix(options: MatrixOptions = {}): Promise<FaultRow[]
     );
   }
   await requireEngine();
-  const dir = await prepare(log);
+  const dir = await prepareFaultFixture(log);
   let dev: WranglerDev | undefined;
   const follower = new AppFollower(FAULT_WORKER);
   const cleanup = async () => {
     follower.stop();
     await dev?.stop();
     rmSync(dir, { recursive: true, force: true });
-    rmSync(SNAPSHOT, { recursive: true, force: true });
+    removeSnapshot();
   };
   options.onCleanup?.(cleanup);
   try {
@@ -83,7 +83,10 @@ export async function runMatrix(options: MatrixOptions = {}): Promise<FaultRow[]
   }
 }
 
-function errorRow(fault: Fault, error: string): FaultRow {
+/** Removes this run's package snapshot. */
+export const removeSnapshot = () => rmSync(SNAPSHOT, { recursive: true, force: true });
+
+export function errorRow(fault: Fault, error: string): FaultRow {
   return {
     id: fault.id,
     title: fault.title,
@@ -101,6 +104,7 @@ function errorRow(fault: Fault, error: string): FaultRow {
     slowestFailureMs: 0,
     budgetMs: fault.plan.budgetMs,
     lostExamples: [],
+    servingAtEnd: false,
     pass: false,
     error,
   };
