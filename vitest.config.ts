@@ -11,9 +11,8 @@ export default defineConfig({
     reporters: ["default", "./test/support/summary-reporter.ts"],
     projects: [
       {
-        // `cloudflare:workers` exists only in workerd: the unit suite swaps in a minimal stand-in so the real
-        // `@cloudflare/containers` base class runs under Node. The package is inlined so the alias reaches its
-        // own imports (Node would otherwise load it natively, bypassing Vite's resolver).
+        // `cloudflare:workers` exists only in workerd: the unit suite swaps in a minimal stand-in so the Durable
+        // Object base class runs under Node against a fake `ctx.container` (src/do/testing/fake-context.ts).
         resolve: {
           alias: {
             "cloudflare:workers": fileURLToPath(new URL("./src/do/testing/cloudflare-workers.ts", import.meta.url)),
@@ -23,7 +22,6 @@ export default defineConfig({
           name: "unit",
           include: ["src/**/*.test.ts", "test/unit/**/*.test.ts"],
           environment: "node",
-          server: { deps: { inline: ["@cloudflare/containers"] } },
         },
       },
       {

@@ -70,7 +70,7 @@ describe("renderContainersModule", () => {
     const classes = [...text.matchAll(/^export class (\w+) extends MoorageContainer/gm)].map((m) => m[1]);
     expect(classes).toEqual(["ApiContainer", "Ffmpeg2PassContainer", "TranscoderContainer"]);
     expect(text).toContain('super(ctx, env, definitions.ffmpeg2Pass, "ffmpeg2Pass");');
-    expect(text).toContain('export { ContainerProxy } from "moorage/do";');
+    expect(text).toContain('export { MoorageOutbound } from "moorage/internal";');
     expect(text).toContain('{ binding: "CONTAINER_FFMPEG2_PASS", exportName: "ffmpeg2Pass" },');
     expect(text).toContain('{ binding: "CONTAINER_TRANSCODER", exportName: "transcoder", maxInstances: 5 },');
   });
@@ -97,7 +97,7 @@ describe("renderContainersModule", () => {
   });
 
   it("typechecks against @cloudflare/workers-types, and an undeclared container name is a type error", () => {
-    for (const entry of ["index.d.ts", "do/index.d.ts"]) {
+    for (const entry of ["index.d.ts", "do/index.d.ts", "internal/index.d.ts"]) {
       if (!existsSync(join(REPO, "dist", entry)))
         throw new Error(`dist/${entry} is missing: run \`npm run build\` first`);
     }
@@ -109,7 +109,7 @@ describe("renderContainersModule", () => {
       join(dir, "worker.ts"),
       [
         'import { containers } from "./moorage/_generated/containers";',
-        'export { ApiContainer, ContainerProxy, Ffmpeg2PassContainer, TranscoderContainer } from "./moorage/_generated/containers";',
+        'export { ApiContainer, Ffmpeg2PassContainer, MoorageOutbound, TranscoderContainer } from "./moorage/_generated/containers";',
         "",
         "interface Env {",
         "  CONTAINER_TRANSCODER: DurableObjectNamespace;",
@@ -146,6 +146,7 @@ describe("renderContainersModule", () => {
           paths: {
             moorage: [join(REPO, "dist", "index.d.ts")],
             "moorage/do": [join(REPO, "dist", "do", "index.d.ts")],
+            "moorage/internal": [join(REPO, "dist", "internal", "index.d.ts")],
           },
         },
         files: ["worker.ts"],

@@ -124,7 +124,7 @@ export function importSpecifier(fromDir: string, toFile: string): string {
  * The one line the Worker's `main` module needs so wrangler can bind the generated classes. `init` prints it and
  * `sync` suggests it when `main` lacks a class, so users never see two different fixes for one problem.
  *
- * `export *` rather than `export { ContainerProxy, HelloContainer }`: a named list goes stale the moment a second
+ * `export *` rather than `export { MoorageOutbound, HelloContainer }`: a named list goes stale the moment a second
  * container is declared (sync would then warn and deploy would fail on the unexported class), while `export *`
  * keeps covering every class `moorage generate` adds. Its other exports (`containers`, `definitions`,
  * `containerSpecs`) are harmless extra named exports for workerd; the example app runs this way.

@@ -111,6 +111,8 @@ export interface ContainerDefinition extends SchedulingDefinition {
   concurrency?: ResolvedConcurrency;
   sleepAfterSeconds: number;
   hardTimeoutSeconds?: number;
+  /** Grace between SIGTERM and SIGKILL when a run is stopped; absent: 15 s. */
+  stopTimeoutSeconds?: number;
   readyTimeoutSeconds: number;
   env: Record<string, string>;
   secrets: string[];

@@ -1,16 +1,15 @@
 /**
  * The zero-config bridge, object side: a container's outbound calls to `http://moorage.internal` are intercepted
- * by the platform library's outbound-by-host mechanism and routed to a handler the app registers with
- * `setBridgeHandler`.
+ * (`ctx.container.interceptOutboundHttp("moorage.internal", ...)`, that host only) and routed to a handler the app
+ * registers with `setBridgeHandler`.
  *
- * The outbound handler does not run in the Durable Object: the platform invokes it in the `ContainerProxy` worker
- * entrypoint, with the params the object attached (`{ container, instance }`). The registry is therefore
+ * The handler does not run in the Durable Object: the platform invokes it in the `MoorageOutbound` worker
+ * entrypoint, with the identity the object attached (`{ container, instance }`). The registry is therefore
  * module-level: the Worker entry calls `setBridgeHandler` at import time, so every isolate that loads the Worker
  * (and can run `ContainerProxy`) has it.
  *
  * Boundary: the registry and the outbound handler. Attaching the host override to a run is the container class's job.
  */
-import type { OutboundHandlerContext } from "@cloudflare/containers";
 import { BRIDGE_HOST } from "./environment.js";
 
 /** Who is calling: the container's export name and the instance name (`id` or `pool-N`). */
@@ -20,9 +19,6 @@ export interface BridgeCaller {
 }
 
 export type BridgeHandler = (request: Request, env: unknown, caller: BridgeCaller) => Promise<Response> | Response;
-
-/** Name under which the bridge handler is registered in each container class's `outboundHandlers`. */
-export const BRIDGE_OUTBOUND_METHOD = "moorageBridge";
 
 let registered: BridgeHandler | undefined;
 
@@ -41,16 +37,8 @@ function json(status: number, body: Record<string, unknown>): Response {
   });
 }
 
-/** The outbound handler every Moorage container class registers for `moorage.internal`. */
-export async function bridgeOutboundHandler(
-  request: Request,
-  env: unknown,
-  context: OutboundHandlerContext<BridgeCaller | undefined>,
-): Promise<Response> {
-  const caller: BridgeCaller = {
-    container: context.params?.container ?? context.className,
-    instance: context.params?.instance ?? context.containerId,
-  };
+/** Answers a container's call to `moorage.internal` with the registered bridge handler. */
+export async function bridgeOutboundHandler(request: Request, env: unknown, caller: BridgeCaller): Promise<Response> {
   if (registered === undefined) {
     return json(503, {
       error: "bridge-not-mounted",

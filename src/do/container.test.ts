@@ -1,16 +1,15 @@
 /**
- * `MoorageContainer` against the real `@cloudflare/containers` base class and a fake Durable Object context:
- * every rule of issue 3 §1 as the client or an operator would observe it (responses, headers, what the container
- * was started with, what was logged, what was scheduled).
+ * `MoorageContainer` on a fake `ctx.container` (src/do/testing/fake-context.ts): the request path, the
+ * environment, readiness, one start under concurrency, activity, and failures, as the client or an operator
+ * observes them (responses, headers, what the container was started with, what was logged). Lifecycle, timers
+ * and egress have their own files (lifecycle.test.ts, egress.test.ts).
  */
-import { ContainerProxy } from "@cloudflare/containers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ContainerDefinition } from "../definition/types.js";
 import { HEADERS } from "../protocol.js";
 import { setBridgeHandler } from "./bridge.js";
-import { MoorageContainer } from "./container.js";
-import { HARD_TIMEOUT_CALLBACK } from "./hard-timeout.js";
-import { LIFECYCLE_EVENTS, type LifecycleRecord } from "./lifecycle-log.js";
+import { INTERNALS, MoorageContainer } from "./container.js";
+import type { LifecycleRecord } from "./lifecycle-log.js";
 import {
   type AppHandler,
   createFakeContext,
@@ -42,9 +41,6 @@ async function build(
   const logs: LifecycleRecord[] = [];
   object.lifecycleSink = (record) => logs.push(record);
   object.readyPollIntervalMs = 10;
-  object.portPollIntervalMs = 10;
-  // Let the base constructor's blockConcurrencyWhile (alarm scheduling) settle.
-  await tick();
   return { object, container, storage: fake.storage, logs, fake };
 }
 
@@ -92,7 +88,7 @@ describe("definition fields", () => {
     expect(probed).toContain(8080);
   });
 
-  it("routes to the port named by cf-container-target-port and strips Moorage's routing headers", async () => {
+  it("routes to the port named by moorage-port and never forwards moorage-* or cf-container-target-port", async () => {
     let seen: Headers | undefined;
     const { object, container } = await build(
       { requiredPorts: [8080, 9090] },
@@ -103,17 +99,49 @@ describe("definition fields", () => {
         },
       },
     );
-    const response = await object.fetch(get("/admin", { headers: { [HEADERS.targetPort]: "9090", "x-app": "1" } }));
+    const response = await object.fetch(
+      get("/admin", {
+        headers: { "moorage-port": "9090", "x-app": "1", "moorage-forged": "x", "cf-container-target-port": "1" },
+      }),
+    );
     expect(await response.text()).toBe("admin");
     expect(container.appRequests.at(-1)).toMatchObject({ port: 9090, url: "http://container/admin" });
     expect(seen?.get("x-app")).toBe("1");
-    expect(seen?.has(HEADERS.instanceName)).toBe(false);
-    expect(seen?.has(HEADERS.targetPort)).toBe(false);
+    expect([...(seen?.keys() ?? [])].filter((h) => h.startsWith("moorage-") || h.startsWith("cf-container"))).toEqual(
+      [],
+    );
+  });
+
+  it("strips every moorage-* header from the container's response, so moorage-error always comes from Moorage", async () => {
+    const { object } = await build(
+      {},
+      { app: () => new Response("hi", { headers: { "moorage-error": "starting", "moorage-x": "1", "x-app": "2" } }) },
+    );
+    const response = await object.fetch(get());
+    expect(response.headers.get("moorage-error")).toBeNull();
+    expect(response.headers.get("moorage-x")).toBeNull();
+    expect(response.headers.get("x-app")).toBe("2");
+    expect(response.headers.get(HEADERS.coldStartMs)).toMatch(/^\d+$/);
+    expect(await response.text()).toBe("hi");
+  });
+
+  it("takes its identity from ctx.id.name over the header, else the percent-decoded moorage-instance header", async () => {
+    const named = createFakeContext({ name: "from-id" });
+    const a = new ApiContainer(named.ctx, {}, testDefinition(), "api");
+    a.lifecycleSink = () => {};
+    await a.fetch(get("/", {}, "from-header"));
+    expect(named.container.startCalls[0]?.env?.MOORAGE_INSTANCE).toBe("from-id");
+
+    const unnamed = createFakeContext();
+    const b = new ApiContainer(unnamed.ctx, {}, testDefinition(), "api");
+    b.lifecycleSink = () => {};
+    await b.fetch(get("/", {}, encodeURIComponent("tenant/ä 1")));
+    expect(unnamed.container.startCalls[0]?.env?.MOORAGE_INSTANCE).toBe("tenant/ä 1");
   });
 
   it("rejects a malformed target port with a 400 config error", async () => {
     const { object } = await build();
-    const response = await object.fetch(get("/", { headers: { [HEADERS.targetPort]: "http" } }));
+    const response = await object.fetch(get("/", { headers: { "moorage-port": "http" } }));
     expect(response.status).toBe(400);
     expect(response.headers.get(HEADERS.error)).toBe("config");
   });
@@ -285,7 +313,7 @@ describe("one start under concurrency", () => {
     expect(response.status).toBe(200);
     expect(await response.text()).toBe("ok");
     expect(container.startCalls).toHaveLength(1);
-    expect(object.activeRequests).toBe(0);
+    expect(object[INTERNALS].activeRequests).toBe(0);
   });
 });
 
@@ -300,10 +328,10 @@ describe("activity (containers#241)", () => {
     const controller = new AbortController();
     const response = await object.fetch(get("/events", { signal: controller.signal }));
     expect(response.status).toBe(200);
-    expect(object.activeRequests).toBe(1);
+    expect(object[INTERNALS].activeRequests).toBe(1);
     controller.abort();
     await tick();
-    expect(object.activeRequests).toBe(0);
+    expect(object[INTERNALS].activeRequests).toBe(0);
   });
 
   it("a cancelled response body releases its activity", async () => {
@@ -311,21 +339,24 @@ describe("activity (containers#241)", () => {
     const response = await object.fetch(get("/events"));
     const reader = response.body!.getReader();
     await reader.read();
-    expect(object.activeRequests).toBe(1);
+    expect(object[INTERNALS].activeRequests).toBe(1);
     await reader.cancel();
     await tick();
-    expect(object.activeRequests).toBe(0);
+    expect(object[INTERNALS].activeRequests).toBe(0);
   });
 
-  it("a finished body releases its activity, and sleepAfter stops an idle container but not a busy one", async () => {
+  it("sleepAfter stops an idle container but not one with a request still streaming", async () => {
     const { object, container, logs } = await build({}, { app: endless });
     const controller = new AbortController();
     await object.fetch(get("/events", { signal: controller.signal }));
-    await object.onActivityExpired();
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Date.now() + 601_000);
+    await object.alarm();
     expect(container.signals).toEqual([]);
     controller.abort();
     await tick();
-    await object.onActivityExpired();
+    vi.setSystemTime(Date.now() + 601_000);
+    await object.alarm();
     expect(container.signals).toEqual([15]);
     expect(logs.map((l) => l.event)).toContain("sleep");
   });
@@ -362,32 +393,30 @@ describe("transient local-engine errors (containers#155)", () => {
     "connect ECONNREFUSED: connection refused",
     "there is no container instance that can be provided to this durable object",
   ]) {
-    it(`"${message}" on start becomes a retryable 503 starting and never aborts the object`, async () => {
-      const { object, container, fake } = await build();
+    it(`"${message}" on start becomes a retryable 503 starting; the next request starts normally`, async () => {
+      const { object, container } = await build();
       container.failNextStart = new Error(message);
       const response = await object.fetch(get());
       expect(response.status).toBe(503);
       expect(response.headers.get(HEADERS.error)).toBe("starting");
-      expect(fake.abortCalls).toEqual([]);
-      expect(fake.blockConcurrencyRejections).toEqual([]);
       // The next attempt starts normally.
       expect((await object.fetch(get())).status).toBe(200);
     });
   }
 
-  it("a transient error while proxying becomes a 503 starting", async () => {
+  it("a serving container that refuses the connection is a 502 not-listening (not delivered)", async () => {
     const { object } = await build(
       {},
       {
         app: () => {
-          throw new Error("connection refused");
+          throw new Error("Container is not listening to port 8080");
         },
       },
     );
     const response = await object.fetch(get());
-    expect(response.status).toBe(503);
-    expect(response.headers.get(HEADERS.error)).toBe("starting");
-    expect(object.activeRequests).toBe(0);
+    expect(response.status).toBe(502);
+    expect(response.headers.get(HEADERS.error)).toBe("not-listening");
+    expect(object[INTERNALS].activeRequests).toBe(0);
   });
 
   it("a container that exits during start is a start-failed error, not retried", async () => {
@@ -399,233 +428,17 @@ describe("transient local-engine errors (containers#155)", () => {
     expect(response.status).toBe(500);
     expect(response.headers.get(HEADERS.error)).toBe("start-failed");
   });
-});
 
-describe("hard timeout", () => {
-  it("arms a timer stamped with the run generation; stale timers are ignored; only the current run stops", async () => {
-    const storage = new FakeStorage();
-    const container = new Fake();
-    const { object, logs } = await build({ hardTimeoutSeconds: 60 }, { container, storage });
-    const before = Date.now();
-    await object.fetch(get());
-    const first = storage.schedules.filter((s) => s.callback === HARD_TIMEOUT_CALLBACK);
-    expect(first).toHaveLength(1);
-    expect(JSON.parse(first[0]!.payload)).toEqual({ generation: 1 });
-    expect(first[0]!.time).toBeGreaterThanOrEqual(Math.floor(before / 1000) + 59);
-
-    // The run ends and a new one starts: generation 2, and the old timer is gone.
-    container.exit({ code: 0 });
-    await tick();
-    await object.fetch(get());
-    const second = storage.schedules.filter((s) => s.callback === HARD_TIMEOUT_CALLBACK);
-    expect(second.map((s) => JSON.parse(s.payload))).toEqual([{ generation: 2 }]);
-
-    // A stale timer from generation 1 firing now must not stop generation 2.
-    await object.moorageHardTimeoutElapsed({ generation: 1 });
-    expect(container.signals).toEqual([]);
-    expect(container.running).toBe(true);
-
-    await object.moorageHardTimeoutElapsed({ generation: 2 });
-    expect(container.signals).toEqual([15]);
-    await tick();
-    expect(logs.find((l) => l.event === "hard-timeout")).toMatchObject({ generation: 2 });
-    await object.alarm(); // the alarm loop replays the stop
-    expect(logs.filter((l) => l.event === "stop").map((l) => [l.generation, l.reason])).toEqual([
-      [1, "exit"],
-      [2, "hard-timeout"],
-    ]);
-  });
-
-  it("a start that finds the container already running does not re-arm", async () => {
-    const storage = new FakeStorage();
-    const container = new Fake();
-    const first = await build({ hardTimeoutSeconds: 60 }, { container, storage });
-    await first.object.fetch(get());
-    const armed = storage.schedules.map((s) => s.id);
-
-    const second = await build({ hardTimeoutSeconds: 60 }, { container, storage });
-    await second.object.fetch(get());
-    await second.object.start();
-    expect(storage.schedules.map((s) => s.id)).toEqual(armed);
-    expect(container.startCalls).toHaveLength(1);
-  });
-
-  it("fires through the platform library's alarm loop and calls onHardTimeoutExpired", async () => {
-    const storage = new FakeStorage();
-    const container = new Fake();
-    const hook = vi.fn();
-    class Capped extends MoorageContainer {
-      override async onHardTimeoutExpired() {
-        hook();
-        await this.stop("SIGKILL");
-      }
-    }
-    const fake = createFakeContext({ container, storage });
-    const object = new Capped(fake.ctx, {}, testDefinition({ hardTimeoutSeconds: 1 }), "job");
-    object.lifecycleSink = () => {};
-    await tick();
-    await object.fetch(get());
-    vi.useFakeTimers({ toFake: ["Date"] });
-    vi.setSystemTime(Date.now() + 2_000);
-    await object.alarm();
-    expect(hook).toHaveBeenCalledTimes(1);
-    expect(container.signals).toEqual([9]);
-  });
-});
-
-describe("lifecycle events", () => {
-  it("emits start, ready and stop lines with container, instance, labels, generation and timestamps", async () => {
-    const { object, container, logs } = await build({ labels: { team: "media" } });
-    await object.fetch(get("/", {}, "pool-2"));
-    container.exit({ message: "Runtime signalled the container to exit: 0" });
-    await tick();
-    await object.alarm();
-    const events = logs.map((l) => l.event);
-    expect(events).toEqual(["start", "ready", "stop"]);
-    for (const line of logs) {
-      expect(line).toMatchObject({
-        source: "moorage",
-        container: "api",
-        instance: "pool-2",
-        labels: { team: "media" },
-      });
-      expect(line.generation).toBe(1);
-      expect(typeof line.timestamp).toBe("number");
-      expect(new Date(line.time).getTime()).toBe(line.timestamp);
-      expect(LIFECYCLE_EVENTS).toContain(line.event);
-    }
-    // The platform library replays recognised exits as a plain "exit"; Moorage's own causes are named (below).
-    expect(logs.at(-1)).toMatchObject({ exitCode: 0, reason: "exit" });
-  });
-
-  it("reports a stop caused by an image rollout (containers#253) and still calls onStop", async () => {
-    const onStop = vi.fn();
-    class Hooked extends MoorageContainer {
-      override onStop(params: { exitCode: number }) {
-        onStop(params.exitCode);
-      }
-    }
-    const container = new Fake();
-    const fake = createFakeContext({ container });
-    const object = new Hooked(fake.ctx, {}, testDefinition(), "api");
-    const logs: LifecycleRecord[] = [];
-    object.lifecycleSink = (r) => logs.push(r);
-    await tick();
-    await object.fetch(get());
-    container.exit({ message: "Runtime signalled the container to exit due to a new version rollout: 0" });
-    await tick(5);
-    const stop = logs.find((l) => l.event === "stop");
-    expect(stop).toMatchObject({ exitCode: 0, reason: "rollout" });
-    expect(onStop).toHaveBeenCalledWith(0);
-    expect(logs.filter((l) => l.event === "error")).toEqual([]);
-  });
-
-  it("emits an error line for a failed start", async () => {
-    const { object, logs } = await build({ secrets: ["MISSING"] });
-    await object.fetch(get());
-    expect(logs.find((l) => l.event === "error")).toMatchObject({ kind: "config" });
-  });
-});
-
-describe("stopping state (containers#124)", () => {
-  it("reports stopping between stop() and exit, and does not restart meanwhile", async () => {
-    const { object, container } = await build({}, { container: new Fake({ exitOnSignal: false }) });
-    await object.fetch(get());
-    await object.stop();
-    expect((await object.getState()).status).toBe("stopping");
+  it("a container that goes away mid-request is a 502 connection-lost (maybe delivered)", async () => {
+    const container: FakeContainer = new Fake({
+      app: () => {
+        container.exit({ code: 1 });
+        throw new Error("Network connection lost.");
+      },
+    });
+    const { object } = await build({}, { container });
     const response = await object.fetch(get());
-    expect(response.status).toBe(503);
-    expect(response.headers.get(HEADERS.error)).toBe("starting");
-    expect(container.startCalls).toHaveLength(1);
-    container.exit({ code: 0 });
-    await tick();
-    expect((await object.getState()).status).not.toBe("stopping");
-    expect((await object.fetch(get())).status).toBe(200);
-    expect(container.startCalls).toHaveLength(2);
-  });
-});
-
-describe("bridge and egress", () => {
-  it("routes moorage.internal to the registered bridge handler with the caller's identity", async () => {
-    const { object, fake } = await build({}, { env: {} });
-    await object.fetch(get("/", {}, "tenant-9"));
-    const props = fake.proxyProps.at(-1)!;
-    expect(props.outboundByHostOverrides).toEqual({
-      "moorage.internal": { method: "moorageBridge", params: { container: "api", instance: "tenant-9" } },
-    });
-
-    const proxy = new ContainerProxy({ props, waitUntil: () => {} } as never, { SOME: "env" } as never);
-    const unmounted = await proxy.fetch(new Request("http://moorage.internal/rpc"));
-    expect(unmounted.status).toBe(503);
-    expect(((await unmounted.json()) as { message: string }).message).toContain("setBridgeHandler");
-
-    setBridgeHandler((request, env, caller) => Response.json({ path: new URL(request.url).pathname, env, caller }));
-    const mounted = await proxy.fetch(new Request("http://moorage.internal/rpc"));
-    expect(await mounted.json()).toEqual({
-      path: "/rpc",
-      env: { SOME: "env" },
-      caller: { container: "api", instance: "tenant-9" },
-    });
-  });
-
-  it("keeps the bridge reachable under an allow-list, and runtime egress changes keep it too", async () => {
-    const { object, fake } = await build({ enableInternet: false, allowedHosts: ["api.stripe.com"] });
-    await object.fetch(get());
-    expect(fake.proxyProps.at(-1)!.allowedHosts).toEqual(["api.stripe.com", "moorage.internal"]);
-    setBridgeHandler(() => new Response("bridged"));
-    const proxy = new ContainerProxy({ props: fake.proxyProps.at(-1)!, waitUntil: () => {} } as never, {} as never);
-    expect(await (await proxy.fetch(new Request("http://moorage.internal/x"))).text()).toBe("bridged");
-    expect((await proxy.fetch(new Request("http://evil.example/x"))).status).toBe(520);
-
-    await object.setAllowedHosts(["hooks.slack.com"]);
-    expect(fake.proxyProps.at(-1)!.allowedHosts).toEqual(["hooks.slack.com", "moorage.internal"]);
-    await object.removeAllowedHost("moorage.internal");
-    expect(fake.proxyProps.at(-1)!.allowedHosts).toContain("moorage.internal");
-    await object.denyHost("evil.example");
-    expect(fake.proxyProps.at(-1)!.deniedHosts).toEqual(["evil.example"]);
-    await object.removeDeniedHost("evil.example");
-    expect(fake.proxyProps.at(-1)!.deniedHosts).toEqual([]);
-  });
-
-  it("allowHost on a container without an allow-list keeps the bridge host allowed", async () => {
-    const { object, fake } = await build();
-    await object.allowHost("api.github.com");
-    expect(fake.proxyProps.at(-1)!.allowedHosts).toEqual(["api.github.com", "moorage.internal"]);
-  });
-
-  it("renewActivityTimeout and the egress methods are plain async methods callable over RPC", () => {
-    for (const name of [
-      "start",
-      "stop",
-      "destroy",
-      "getState",
-      "renewActivityTimeout",
-      "allowHost",
-      "denyHost",
-      "removeAllowedHost",
-      "removeDeniedHost",
-      "setAllowedHosts",
-      "setDeniedHosts",
-    ]) {
-      expect(typeof (MoorageContainer.prototype as unknown as Record<string, unknown>)[name]).toBe("function");
-    }
-  });
-});
-
-describe("generated code", () => {
-  it("constructs with the exact signature codegen emits", async () => {
-    const definitions = { imageResizer: testDefinition({ labels: { team: "media" } }) };
-    class ImageResizerContainer extends MoorageContainer {
-      constructor(ctx: DurableObjectState, env: unknown) {
-        super(ctx, env, definitions.imageResizer, "imageResizer");
-      }
-    }
-    const fake = createFakeContext();
-    const object = new ImageResizerContainer(fake.ctx, {});
-    object.lifecycleSink = () => {};
-    await tick();
-    expect(object.exportName).toBe("imageResizer");
-    expect((await object.fetch(get())).status).toBe(200);
-    expect(fake.blockConcurrencyRejections).toEqual([]);
+    expect(response.status).toBe(502);
+    expect(response.headers.get(HEADERS.error)).toBe("connection-lost");
   });
 });

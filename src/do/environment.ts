@@ -3,7 +3,7 @@
  * each `secretsStore` entry resolved with its binding's async `.get()`, and the bridge variables
  * (`MOORAGE_URL`, `MOORAGE_CONTAINER`, `MOORAGE_INSTANCE`).
  *
- * Fails closed: a missing secret or binding throws a `ConfigError` naming the variable and where to set it, rather
+ * Fails closed: a missing secret or binding throws a `config` error naming the variable and where to set it, rather
  * than starting a container that will misbehave without it. Secrets Store values are resolved once per object and
  * memoized; a failed resolution clears the memo so the next start retries instead of caching the failure.
  *
@@ -11,7 +11,7 @@
  * `start({ envVars })`) is the container class's decision.
  */
 import type { ContainerDefinition } from "../definition/types.js";
-import { ConfigError } from "./errors.js";
+import { MoorageError } from "./errors.js";
 
 /** Host the container calls to reach the app's bridge handler; intercepted by the object, never resolved by DNS. */
 export const BRIDGE_HOST = "moorage.internal";
@@ -43,7 +43,7 @@ export class EnvironmentResolver {
   ) {}
 
   /**
-   * The full environment for an implicit start or a bare `start()`. Throws `ConfigError` when a secret or binding
+   * The full environment for an implicit start or a bare `start()`. Throws a `config` error when a secret or binding
    * is missing. Precedence, lowest first: bridge variables, `env`, `secrets`, `secretsStore` (authoring rejects
    * collisions between the last three; a user may deliberately override a bridge variable).
    */
@@ -56,7 +56,8 @@ export class EnvironmentResolver {
     for (const name of this.definition.secrets) {
       const value = env[name];
       if (typeof value !== "string") {
-        throw new ConfigError(
+        throw new MoorageError(
+          "config",
           `moorage: container "${this.exportName}" needs the secret ${name}, but the Worker env has no ${name}` +
             `${value === undefined ? "" : ` string (found ${typeof value})`}. ` +
             `For local dev add \`${name}=...\` to .dev.vars; for a deployed Worker run \`wrangler secret put ${name}\`.`,
@@ -99,7 +100,8 @@ export class EnvironmentResolver {
       this.#storeEntries().map(async ([envName, bindingName]) => {
         const binding = env[bindingName];
         if (!isSecretsStoreBinding(binding)) {
-          throw new ConfigError(
+          throw new MoorageError(
+            "config",
             `moorage: container "${this.exportName}" needs ${envName} from the Secrets Store binding ${bindingName}, ` +
               `but the Worker env has no such binding. Add it to "secrets_store_secrets" in your wrangler config ` +
               `({ "binding": "${bindingName}", "store_id": "<store id>", "secret_name": "<secret name>" }) and redeploy.`,
@@ -109,7 +111,8 @@ export class EnvironmentResolver {
         try {
           value = await binding.get();
         } catch (error) {
-          throw new ConfigError(
+          throw new MoorageError(
+            "config",
             `moorage: container "${this.exportName}" could not read ${envName} from the Secrets Store binding ` +
               `${bindingName}: ${error instanceof Error ? error.message : String(error)}. Check the binding's ` +
               `"store_id" and "secret_name" in your wrangler config and that the secret exists in the store.`,
@@ -117,7 +120,8 @@ export class EnvironmentResolver {
           );
         }
         if (typeof value !== "string") {
-          throw new ConfigError(
+          throw new MoorageError(
+            "config",
             `moorage: container "${this.exportName}": Secrets Store binding ${bindingName} returned no value for ` +
               `${envName}. Check that the secret exists in the store named by the binding's "store_id".`,
           );

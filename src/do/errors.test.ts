@@ -1,48 +1,64 @@
-/** Which failures are cold-start signals (retried by the client) and which are not. */
+/** Which failures are cold-start signals, how proxy failures are classified, and the error response shape. */
 import { describe, expect, it } from "vitest";
 import { HEADERS } from "../protocol.js";
-import { ConfigError, classifyStartError, errorResponse, isTransientError } from "./errors.js";
+import {
+  classifyProxyError,
+  classifyStartError,
+  errorResponse,
+  isTransientStartError,
+  MoorageError,
+} from "./errors.js";
 
-describe("error classification", () => {
+describe("start errors", () => {
   it("treats platform provisioning and local-engine transients as starting", () => {
     for (const message of [
       "monitor failed to find container",
       "container port not found",
       "connect: connection refused",
       "There is no Container instance available",
-      "the container is not listening",
+      "Container is not listening to port 8080",
       "Network connection lost.",
     ]) {
-      expect(isTransientError(new Error(message))).toBe(true);
-      expect(classifyStartError(new Error(message), "x").kind).toBe("starting");
+      expect(isTransientStartError(new Error(message))).toBe(true);
+      expect(classifyStartError(new Error(message), "x").code).toBe("starting");
     }
   });
 
   it("looks through cause chains", () => {
-    expect(isTransientError(new Error("wrapped", { cause: new Error("container port not found") }))).toBe(true);
+    expect(isTransientStartError(new Error("wrapped", { cause: new Error("container port not found") }))).toBe(true);
   });
 
   it("answers a platform rate limit with a retryable 429", () => {
     const failure = classifyStartError(new Error("you are requesting too many containers per second"), "x");
-    expect([failure.kind, failure.status]).toEqual(["starting", 429]);
-  });
-
-  it("turns a missing ContainerProxy export into a directed config error", () => {
-    const failure = classifyStartError(new Error("ctx.exports.ContainerProxy is undefined"), "x");
-    expect(failure.kind).toBe("config");
-    expect(failure.message).toContain("Re-export ContainerProxy");
+    expect([failure.code, failure.status]).toEqual(["starting", 429]);
   });
 
   it("leaves other failures as start-failed", () => {
-    expect(classifyStartError(new Error("image not found"), "x").kind).toBe("start-failed");
+    expect(classifyStartError(new Error("image not found"), "x").code).toBe("start-failed");
   });
+});
 
-  it("error responses carry moorage-error and a JSON body; starting ones ask for a retry", async () => {
-    const response = errorResponse(new ConfigError("missing"));
+describe("proxy errors", () => {
+  it("separates not delivered (not-listening) from maybe delivered (connection-lost, unreachable)", () => {
+    const who = "moorage: api";
+    expect(classifyProxyError(new Error("Container is not listening to port 8080"), who, 8080, true).code).toBe(
+      "not-listening",
+    );
+    expect(classifyProxyError(new Error("Container port connection closed unexpectedly."), who, 8080, true).code).toBe(
+      "connection-lost",
+    );
+    expect(classifyProxyError(new Error("anything"), who, 8080, false).code).toBe("connection-lost");
+    expect(classifyProxyError(new Error("something odd"), who, 8080, true).code).toBe("unreachable");
+  });
+});
+
+describe("responses", () => {
+  it("carry moorage-error and a JSON body; not-delivered retryable ones ask for a retry", async () => {
+    const response = errorResponse(new MoorageError("config", "missing"));
     expect(response.status).toBe(500);
     expect(response.headers.get(HEADERS.error)).toBe("config");
     expect(await response.json()).toEqual({ error: "config", message: "missing" });
-    const retry = errorResponse(classifyStartError(new Error("not listening"), "x"));
-    expect(retry.headers.get("retry-after")).toBe("1");
+    expect(errorResponse(new MoorageError("starting", "s")).headers.get("retry-after")).toBe("1");
+    expect(errorResponse(new MoorageError("connection-lost", "c")).headers.get("retry-after")).toBeNull();
   });
 });

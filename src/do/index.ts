@@ -1,26 +1,24 @@
 /**
- * `moorage/do`: the workerd-only entry. Generated code imports `MoorageContainer` from here and re-exports
- * `ContainerProxy` from the Worker entry (the platform runs egress interception, including the
- * `moorage.internal` bridge, through that entrypoint). Never import this from Node: it pulls in
- * `@cloudflare/containers`, which imports `cloudflare:workers`.
+ * `moorage/do`: the workerd-only entry for Worker code. What an app uses next to its generated container classes:
+ * the bridge handler, outbound handlers, lifecycle hooks, and the types of lifecycle records. Never import this
+ * from Node: it imports `cloudflare:workers`.
+ *
+ * What only generated code needs (the outbound entrypoint, the definition plumbing) is in `moorage/internal`.
  *
  * Durable Object RPC surface of every container class (see `MoorageContainer`): `fetch`, `start`, `stop`,
  * `destroy`, `getState`, `renewActivityTimeout`, `allowHost`, `denyHost`, `removeAllowedHost`,
  * `removeDeniedHost`, `setAllowedHosts`, `setDeniedHosts`.
  */
-export {
-  ContainerProxy,
-  type OutboundHandler,
-  type OutboundHandlerContext,
-  type OutboundHandlers,
-  outboundParams,
-  type State as ContainerState,
-  type StopParams,
-} from "@cloudflare/containers";
 export { type BridgeCaller, type BridgeHandler, setBridgeHandler } from "./bridge.js";
-export { MoorageContainer, type MoorageStartOptions, parseRuntimeExit, type StopSignal } from "./container.js";
+export { type ContainerState, MoorageContainer } from "./container.js";
 export { BRIDGE_HOST, BRIDGE_URL } from "./environment.js";
-export { ConfigError, MoorageError, NotReadyError, TRANSIENT_MESSAGES } from "./errors.js";
+export {
+  type ContainerHooks,
+  type RunContext,
+  type StopDetails,
+  setContainerHooks,
+} from "./hooks.js";
+export type { StartOptions, StopSignal } from "./lifecycle.js";
 export {
   LIFECYCLE_EVENTS,
   type LifecycleEvent,
@@ -28,3 +26,9 @@ export {
   type LifecycleSink,
   type StopReason,
 } from "./lifecycle-log.js";
+export {
+  type OutboundCaller,
+  type OutboundHandler,
+  type OutboundHandlers,
+  setOutboundHandlers,
+} from "./outbound.js";

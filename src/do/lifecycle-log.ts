@@ -24,8 +24,10 @@ export type StopReason =
   | "rollout"
   /** The runtime signalled the container to exit for another reason. */
   | "runtime-signal"
-  /** The process exited on its own. */
-  | "exit";
+  /** The process exited on its own with code 0. */
+  | "exit"
+  /** The process exited on its own with a non-zero code, or the platform reported an error for it. */
+  | "crash";
 
 /** Fields every line carries. */
 export interface LifecycleContext {

@@ -1,23 +1,30 @@
 /**
  * Readiness gating (`readyOn`): the platform only knows a port is open; an app can still be running migrations or
  * warming caches. Every probe runs in parallel, straight against the container's TCP port, until each answers its
- * expected status; the whole wait shares one budget and ends in a `NotReadyError` that names the failing probe and
- * what it last saw.
+ * expected status; the whole wait shares one budget and ends in a `not-ready` error that names the failing probe
+ * and what it last saw. Probes start 10 ms apart and back off (1.5x) to the probe interval (50 ms by default), so a
+ * gate opens within a few tens of milliseconds of the app's readiness without hammering a slow-booting app.
+ *
+ * Every probe is sent with `connection: close` and its body is cancelled: a body-less answer (a 204 on an admin
+ * port) must never leave a pooled tunnel that the first real request to that port then finds closed.
  *
  * Boundary: probing only. Which run needs probing (never a run that is already ready) and holding requests while
  * it happens are the container class's job. Never call this inside `blockConcurrencyWhile`: a rejection there
  * resets the whole object.
  */
 import type { ResolvedReadyCheck } from "../definition/types.js";
-import { MoorageError, NotReadyError } from "./errors.js";
+import { MoorageError } from "./errors.js";
+import { discard } from "./ports.js";
 
 /** The part of a container TCP port a probe needs (`ctx.container.getTcpPort(port)`). */
 export interface ProbeFetcher {
   fetch(input: string, init?: RequestInit): Promise<Response>;
 }
 
-/** Default pause between two attempts of one probe. Knative polls every 50 ms; the platform library every 300 ms. */
-export const DEFAULT_READY_POLL_INTERVAL_MS = 200;
+/** Longest pause between two attempts of one probe (Knative polls every 50 ms; the platform library every 300 ms). */
+export const DEFAULT_READY_POLL_INTERVAL_MS = 50;
+/** First pause between two attempts; pauses grow by 1.5x up to the interval. */
+export const FIRST_READY_POLL_MS = 10;
 /** Longest single probe attempt: a hung handler must not eat the whole budget in one try. */
 export const MAX_PROBE_ATTEMPT_MS = 5_000;
 
@@ -27,6 +34,7 @@ export interface ReadinessOptions {
   port(port: number): ProbeFetcher;
   /** Total budget for all probes together. */
   budgetMs: number;
+  /** Longest pause between attempts. */
   intervalMs?: number;
   /** Who is being probed, for messages: `container "api" (instance "tenant-1")`. */
   subject: string;
@@ -68,7 +76,7 @@ function lastSeen(outcome: ProbeOutcome): string {
   return "no attempt completed";
 }
 
-/** Resolves when every probe passed; rejects with `NotReadyError` when the budget runs out. */
+/** Resolves when every probe passed; rejects with a `not-ready` `MoorageError` when the budget runs out. */
 export async function waitUntilReady(options: ReadinessOptions): Promise<ReadinessResult> {
   const started = Date.now();
   const deadline = started + options.budgetMs;
@@ -79,12 +87,12 @@ export async function waitUntilReady(options: ReadinessOptions): Promise<Readine
   const probe = async (check: ResolvedReadyCheck): Promise<number> => {
     const outcome: ProbeOutcome = { attempts: 0 };
     const url = `http://container${check.path}`;
+    let pauseMs = Math.min(FIRST_READY_POLL_MS, interval);
     for (;;) {
       if (stop.signal.aborted) return outcome.attempts;
       if (options.isRunning && !options.isRunning()) {
         throw new MoorageError(
           "start-failed",
-          500,
           `moorage: ${options.subject} exited while waiting for readyOn probe ${describeCheck(check)}; ${lastSeen(outcome)}`,
         );
       }
@@ -97,9 +105,10 @@ export async function waitUntilReady(options: ReadinessOptions): Promise<Readine
         Math.max(1, Math.min(MAX_PROBE_ATTEMPT_MS, deadline - Date.now())),
       );
       try {
-        const response = await options.port(check.port).fetch(url, { method: "GET", signal: attempt.signal });
-        // Drain nothing: cancel the body so the probe never holds a connection open.
-        await response.body?.cancel().catch(() => {});
+        const response = await options
+          .port(check.port)
+          .fetch(url, { method: "GET", headers: { connection: "close" }, signal: attempt.signal });
+        await discard(response);
         if (response.status === check.status) return outcome.attempts;
         outcome.lastStatus = response.status;
         outcome.lastError = undefined;
@@ -114,14 +123,16 @@ export async function waitUntilReady(options: ReadinessOptions): Promise<Readine
         clearTimeout(timer);
         stop.signal.removeEventListener("abort", onStop);
       }
-      if (Date.now() + interval >= deadline) {
-        throw new NotReadyError(
+      if (Date.now() + pauseMs >= deadline) {
+        throw new MoorageError(
+          "not-ready",
           `moorage: ${options.subject} was not ready after ${Math.round(options.budgetMs / 100) / 10}s: readyOn ` +
             `probe ${describeCheck(check)} ${lastSeen(outcome)} after ${outcome.attempts} attempt(s). Fix the ` +
             `app's ${check.path} handler, or raise readyTimeout in moorage/containers.ts if it needs longer.`,
         );
       }
-      await sleep(interval, stop.signal);
+      await sleep(pauseMs, stop.signal);
+      pauseMs = Math.min(interval, Math.ceil(pauseMs * 1.5));
     }
   };
 

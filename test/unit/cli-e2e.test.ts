@@ -52,14 +52,7 @@ beforeAll(() => {
   const modules = join(project, "node_modules");
   mkdirSync(join(modules, ".bin"), { recursive: true });
   mkdirSync(join(modules, "@cloudflare"), { recursive: true });
-  for (const dep of [
-    "wrangler",
-    "typescript",
-    "esbuild",
-    "jsonc-parser",
-    "@cloudflare/containers",
-    "@cloudflare/workers-types",
-  ]) {
+  for (const dep of ["wrangler", "typescript", "esbuild", "jsonc-parser", "@cloudflare/workers-types"]) {
     symlinkSync(join(REPO, "node_modules", dep), join(modules, dep));
   }
   symlinkSync(REPO, join(modules, "moorage"));

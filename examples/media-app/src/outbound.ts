@@ -9,7 +9,7 @@
  *   Worker's public URL; locally a container cannot reach wrangler dev's loopback port, so this host is routed
  *   back into the Worker's own `fetch`, where the RPC endpoint checks the bearer token like any public call.
  */
-import type { OutboundHandler } from "@cloudflare/containers";
+import { setOutboundHandlers } from "moorage/do";
 import { FetcherContainer, RendererContainer } from "../moorage/_generated/containers";
 import type { Env } from "./env";
 
@@ -25,11 +25,10 @@ async function partner(request: Request, env: Env): Promise<Response> {
 }
 
 export function installOutboundHandlers(appFetch: (request: Request, env: Env) => Promise<Response>): void {
-  FetcherContainer.outboundByHost = {
-    "partner.media.test": partner as OutboundHandler,
-    "*.media.test": partner as OutboundHandler,
-  };
-  RendererContainer.outboundByHost = {
-    "app.internal": ((request: Request, env: Env) => appFetch(request, env)) as OutboundHandler,
-  };
+  setOutboundHandlers<Env>(FetcherContainer, {
+    byHost: { "partner.media.test": partner, "*.media.test": partner },
+  });
+  setOutboundHandlers<Env>(RendererContainer, {
+    byHost: { "app.internal": (request, env) => appFetch(request, env) },
+  });
 }

@@ -1,10 +1,10 @@
 /**
  * A stand-in for the `cloudflare:workers` module, for the Node unit suite only.
  *
- * `@cloudflare/containers` imports `DurableObject` and `WorkerEntrypoint` from `cloudflare:workers`, which exists
- * only inside workerd. The unit project in `vitest.config.ts` aliases the module id to this file so the real
- * `Container` class (the code we extend, not a copy of it) runs against a fake Durable Object context. It mirrors
- * only what those base classes do at run time: keep `ctx` and `env` on the instance.
+ * `MoorageContainer` extends `DurableObject` and `MoorageOutbound` extends `WorkerEntrypoint`, both from
+ * `cloudflare:workers`, which exists only inside workerd. The unit project in `vitest.config.ts` aliases the module
+ * id to this file so they run against the fake context of `fake-context.ts`. It mirrors only what those base
+ * classes do at run time: keep `ctx` and `env` on the instance.
  */
 
 export class DurableObject<Env = unknown> {

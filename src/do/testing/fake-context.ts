@@ -1,51 +1,68 @@
 /**
- * A fake Durable Object context for unit-testing `MoorageContainer` under Node, against the real
- * `@cloudflare/containers` base class: storage (async get/put, sync `kv`, the `sql.exec` statements the base
- * class's scheduler issues, alarms), `blockConcurrencyWhile` (records rejections, which would reset a real
- * object), `ctx.exports.ContainerProxy`, and a scriptable `ctx.container`.
+ * A fake of workerd's `ctx.container` and of the Durable Object context around it, for unit-testing
+ * `MoorageContainer` under Node.
  *
- * The fake container behaves like workerd's at the boundaries the base class relies on: `getTcpPort(n).fetch`
- * throws "the container is not listening" until port `n` opens, answers the base class's own health checks
- * (`http://ping`, `http://containerstarthealthcheck`) with 200 once open, and hands every other request to the
- * test's `app` handler; `monitor()` settles when the container exits.
+ * `FakeContainer` follows workerd's own semantics (src/workerd/api/container.c++): `start()` is synchronous and
+ * throws on a running container; `monitor()` throws before any start, resolves on exit code 0 and rejects with
+ * "Container exited with unexpected exit code: N" (with an `exitCode` property) otherwise, or with the runtime's
+ * own message (`exit({ message })`); `signal()` throws on a stopped container; `destroy()` kills (exit 137);
+ * `getTcpPort(n).fetch` throws "Container is not listening to port n" until the port opens, then hands requests to
+ * the test's `app` handler. Port checks (`http://moorage-port-check/`) are answered by the fake and counted, so
+ * `appRequests` holds only what the app itself would care about. Interception calls and inactivity timeouts are
+ * recorded.
+ *
+ * `createFakeContext` adds storage (sync `kv`, alarms), `ctx.exports.MoorageOutbound` (runs the real outbound
+ * decision) and an id whose `name` is set the way workerd sets it for `idFromName` ids.
  *
  * Boundary: test support only; never imported by library code.
  */
 import type { ContainerDefinition } from "../../definition/types.js";
+import { answerOutbound, type OutboundProps } from "../outbound.js";
 
 export type AppHandler = (request: Request, port: number) => Response | Promise<Response>;
 
-/** How a run ends: a clean exit resolves `monitor()`; anything else rejects it with `message`. */
-export type ExitOutcome = { code: 0 } | { message: string };
+/** How a run ends: an exit code, or a platform error message (a rollout, a runtime signal). */
+export type ExitOutcome = { code: number } | { message: string };
 
 export interface FakeContainerOptions {
   app?: AppHandler;
   /** Milliseconds after `start()` before ports accept connections. Default 0. */
   listenAfterMs?: number;
-  /** When false, SIGTERM/SIGINT do not stop the container (an app that ignores signals). Default true. */
+  /** When false, SIGTERM/SIGINT do nothing (an app that ignores signals). Default true. */
   exitOnSignal?: boolean;
+  /** Exit code of a run that handles SIGTERM by exiting. Default 0. */
+  signalExitCode?: number;
+}
+
+export interface StartCall {
+  env?: Record<string, string>;
+  entrypoint?: string[];
+  enableInternet?: boolean;
+  labels?: Record<string, string>;
 }
 
 export class FakeContainer {
-  running = false;
-  startCalls: {
-    env?: Record<string, string>;
-    entrypoint?: string[];
-    enableInternet?: boolean;
-    labels?: Record<string, string>;
-  }[] = [];
+  startCalls: StartCall[] = [];
   signals: number[] = [];
   destroyCalls = 0;
-  interceptAll: unknown[] = [];
+  /** `interceptOutboundHttp` hosts, in call order (`https:` prefix for HTTPS). */
   interceptHosts: string[] = [];
+  /** How many times `interceptAllOutboundHttp` was called. */
+  interceptAll = 0;
+  /** The last fetcher registered per host (`*` for intercept-all). */
+  interceptors = new Map<string, { fetch(request: Request): Promise<Response> }>();
+  inactivityTimeouts: number[] = [];
   /** Every request the app saw, with its port. */
-  appRequests: { url: string; port: number; method: string }[] = [];
+  appRequests: { url: string; port: number; method: string; headers: Headers }[] = [];
+  portChecks = 0;
   /** Set to make the next `start()` throw (then cleared). */
   failNextStart: Error | undefined;
   app: AppHandler;
   listenAfterMs: number;
   exitOnSignal: boolean;
+  signalExitCode: number;
 
+  #running = false;
   #listeningAt = 0;
   #settle: { resolve: () => void; reject: (e: Error) => void } | undefined;
   #monitor: Promise<void> | undefined;
@@ -54,99 +71,117 @@ export class FakeContainer {
     this.app = options.app ?? (() => new Response("ok"));
     this.listenAfterMs = options.listenAfterMs ?? 0;
     this.exitOnSignal = options.exitOnSignal ?? true;
+    this.signalExitCode = options.signalExitCode ?? 0;
   }
 
-  start(options?: FakeContainer["startCalls"][number]): void {
+  get running(): boolean {
+    return this.#running;
+  }
+
+  get images(): Record<string, string> {
+    return {};
+  }
+
+  start(options?: StartCall): void {
+    if (this.#running) throw new Error("start() cannot be called on a container that is already running.");
     if (this.failNextStart) {
       const error = this.failNextStart;
       this.failNextStart = undefined;
       throw error;
     }
-    if (this.running) throw new Error("start() cannot be called on a container that is already running.");
     this.startCalls.push(structuredClone(options ?? {}));
-    this.running = true;
+    this.#running = true;
     this.#listeningAt = Date.now() + this.listenAfterMs;
     this.#monitor = new Promise<void>((resolve, reject) => {
       this.#settle = { resolve, reject };
     });
-    // The base class attaches handlers later; never let an early rejection go unhandled.
     this.#monitor.catch(() => {});
   }
 
   monitor(): Promise<void> {
-    if (!this.#monitor) return Promise.reject(new Error("monitor failed to find container"));
+    if (!this.#monitor) throw new Error("monitor() cannot be called on a container that is not running.");
     return this.#monitor;
   }
 
   /** Ends the current run. */
   exit(outcome: ExitOutcome = { code: 0 }): void {
-    if (!this.running) return;
-    this.running = false;
+    if (!this.#running) return;
+    this.#running = false;
     const settle = this.#settle;
     this.#settle = undefined;
-    if ("code" in outcome) settle?.resolve();
-    else settle?.reject(new Error(outcome.message));
+    if ("message" in outcome) settle?.reject(new Error(outcome.message));
+    else if (outcome.code === 0) settle?.resolve();
+    else {
+      settle?.reject(
+        Object.assign(new Error(`Container exited with unexpected exit code: ${outcome.code}`), {
+          exitCode: outcome.code,
+        }),
+      );
+    }
   }
 
   signal(signo: number): void {
+    if (!this.#running) throw new Error("signal() cannot be called on a container that is not running.");
     this.signals.push(signo);
-    if (signo === 9 || this.exitOnSignal) queueMicrotask(() => this.exit({ code: 0 }));
+    if (signo === 9) queueMicrotask(() => this.exit({ code: 137 }));
+    else if (this.exitOnSignal) queueMicrotask(() => this.exit({ code: this.signalExitCode }));
   }
 
   async destroy(): Promise<void> {
+    if (!this.#running) return;
     this.destroyCalls++;
-    this.exit({ code: 0 });
+    this.exit({ code: 137 });
   }
 
-  getTcpPort(port: number): { fetch(input: string, init?: RequestInit): Promise<Response> } {
+  getTcpPort(port: number): Fetcher {
     return {
-      fetch: async (input: string, init?: RequestInit) => {
-        if (!this.running || Date.now() < this.#listeningAt) throw new Error("the container is not listening");
-        const url = new URL(input);
-        if (url.hostname === "ping" || url.hostname === "containerstarthealthcheck") return new Response("ok");
+      fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
+        if (!this.#running || Date.now() < this.#listeningAt) {
+          throw new Error(`Container is not listening to port ${port}`);
+        }
         const request = new Request(input, init);
-        this.appRequests.push({ url: input, port, method: request.method });
+        if (new URL(request.url).hostname === "moorage-port-check") {
+          this.portChecks++;
+          return new Response("not found", { status: 404 });
+        }
+        this.appRequests.push({ url: request.url, port, method: request.method, headers: request.headers });
         return this.app(request, port);
       },
-    };
+    } as unknown as Fetcher;
   }
 
-  async interceptAllOutboundHttp(fetcher: unknown): Promise<void> {
-    this.interceptAll.push(fetcher);
+  async setInactivityTimeout(durationMs: number): Promise<void> {
+    this.inactivityTimeouts.push(durationMs);
   }
-  async interceptOutboundHttp(host: string): Promise<void> {
+
+  async interceptOutboundHttp(host: string, fetcher: Fetcher): Promise<void> {
     this.interceptHosts.push(host);
+    this.interceptors.set(host, fetcher as never);
   }
-  async interceptOutboundHttps(host: string): Promise<void> {
-    this.interceptHosts.push(`https:${host}`);
-  }
-}
 
-interface ScheduleRow {
-  id: string;
-  callback: string;
-  payload: string;
-  type: "scheduled" | "delayed";
-  time: number;
-  delayInSeconds?: number;
+  async interceptOutboundHttps(host: string, fetcher: Fetcher): Promise<void> {
+    this.interceptHosts.push(`https:${host}`);
+    this.interceptors.set(`https:${host}`, fetcher as never);
+  }
+
+  async interceptAllOutboundHttp(fetcher: Fetcher): Promise<void> {
+    this.interceptAll++;
+    this.interceptors.set("*", fetcher as never);
+  }
 }
 
 /** Storage shared by every object built on it, so a test can "evict" an object and build a fresh one. */
 export class FakeStorage {
   readonly data = new Map<string, unknown>();
-  readonly schedules: ScheduleRow[] = [];
   alarm: number | null = null;
+  alarmWrites = 0;
 
   readonly kv = {
-    get: <T>(key: string): T | undefined => this.data.get(key) as T | undefined,
+    get: <T>(key: string): T | undefined => structuredClone(this.data.get(key)) as T | undefined,
     put: <T>(key: string, value: T): void => {
       this.data.set(key, structuredClone(value));
     },
     delete: (key: string): boolean => this.data.delete(key),
-  };
-
-  readonly sql = {
-    exec: (query: string, ...values: unknown[]): Iterable<Record<string, unknown>> => this.#exec(query, values),
   };
 
   async get<T>(key: string): Promise<T | undefined> {
@@ -156,6 +191,7 @@ export class FakeStorage {
     this.data.set(key, structuredClone(value));
   }
   async setAlarm(time: number | Date): Promise<void> {
+    this.alarmWrites++;
     this.alarm = typeof time === "number" ? time : time.getTime();
   }
   async getAlarm(): Promise<number | null> {
@@ -165,97 +201,37 @@ export class FakeStorage {
     this.alarm = null;
   }
   async sync(): Promise<void> {}
-
-  #exec(query: string, values: unknown[]): Record<string, unknown>[] {
-    const q = query.replace(/\s+/g, " ").trim();
-    if (q.startsWith("CREATE TABLE")) return [];
-    if (q.startsWith("INSERT OR REPLACE INTO container_schedules")) {
-      const delayed = q.includes("delayInSeconds");
-      const [id, callback, payload] = values as [string, string, string];
-      const row: ScheduleRow = delayed
-        ? { id, callback, payload, type: "delayed", delayInSeconds: values[3] as number, time: values[4] as number }
-        : { id, callback, payload, type: "scheduled", time: values[3] as number };
-      const existing = this.schedules.findIndex((r) => r.id === id);
-      if (existing >= 0) this.schedules.splice(existing, 1);
-      this.schedules.push(row);
-      return [];
-    }
-    if (q.startsWith("SELECT COUNT(*)")) return [{ count: this.schedules.length }];
-    if (q.startsWith("DELETE FROM container_schedules WHERE callback")) {
-      this.#remove((r) => r.callback === values[0]);
-      return [];
-    }
-    if (q.startsWith("DELETE FROM container_schedules WHERE id")) {
-      this.#remove((r) => r.id === values[0]);
-      return [];
-    }
-    if (q.startsWith("SELECT * FROM container_schedules WHERE id")) {
-      return this.schedules.filter((r) => r.id === values[0]).slice(0, 1) as never;
-    }
-    if (q.startsWith("SELECT * FROM container_schedules WHERE callback")) {
-      return this.schedules.filter((r) => r.callback === values[0]).slice(0, 1) as never;
-    }
-    if (q.startsWith("SELECT * FROM container_schedules")) return [...this.schedules] as never;
-    throw new Error(`fake sql: unsupported statement: ${q}`);
-  }
-
-  #remove(predicate: (row: ScheduleRow) => boolean): void {
-    for (let i = this.schedules.length - 1; i >= 0; i--) {
-      if (predicate(this.schedules[i] as ScheduleRow)) this.schedules.splice(i, 1);
-    }
-  }
 }
 
 export interface FakeContext {
   ctx: DurableObjectState;
   container: FakeContainer;
   storage: FakeStorage;
-  /** Rejections from `blockConcurrencyWhile` callbacks: each would have reset a real object. */
-  blockConcurrencyRejections: unknown[];
-  abortCalls: unknown[];
-  /** Props of every `ContainerProxy` fetcher the object created (outbound interception config). */
-  proxyProps: Record<string, unknown>[];
+  /** Props of every `MoorageOutbound` fetcher the object created (its egress configuration). */
+  outboundProps: OutboundProps[];
 }
 
 export function createFakeContext(
-  options: { container?: FakeContainer; storage?: FakeStorage; name?: string } = {},
+  options: { container?: FakeContainer; storage?: FakeStorage; name?: string; env?: unknown } = {},
 ): FakeContext {
   const container = options.container ?? new FakeContainer();
   const storage = options.storage ?? new FakeStorage();
-  const blockConcurrencyRejections: unknown[] = [];
-  const abortCalls: unknown[] = [];
-  const proxyProps: Record<string, unknown>[] = [];
+  const outboundProps: OutboundProps[] = [];
   const ctx = {
     id: { toString: () => "fake-object-id", name: options.name, equals: () => false },
     storage,
     container,
     exports: {
-      ContainerProxy: ({ props }: { props: Record<string, unknown> }) => {
-        proxyProps.push(structuredClone(props));
-        return { fetch: () => new Response("proxied") };
+      MoorageOutbound: ({ props }: { props: OutboundProps }) => {
+        outboundProps.push(structuredClone(props));
+        return { fetch: (request: Request) => answerOutbound(request, options.env ?? {}, props) };
       },
     },
-    blockConcurrencyWhile: async <T>(fn: () => Promise<T>): Promise<T> => {
-      try {
-        return await fn();
-      } catch (error) {
-        blockConcurrencyRejections.push(error);
-        throw error;
-      }
-    },
+    blockConcurrencyWhile: async <T>(fn: () => Promise<T>): Promise<T> => fn(),
     waitUntil: () => {},
-    abort: (reason?: unknown) => {
-      abortCalls.push(reason);
-    },
+    abort: () => {},
   };
-  return {
-    ctx: ctx as unknown as DurableObjectState,
-    container,
-    storage,
-    blockConcurrencyRejections,
-    abortCalls,
-    proxyProps,
-  };
+  return { ctx: ctx as unknown as DurableObjectState, container, storage, outboundProps };
 }
 
 /** A complete normalized definition with test-friendly budgets; override what a test needs. */

@@ -1,0 +1,400 @@
+/**
+ * The lifecycle of one instance's runs on `ctx.container`: one start under any concurrency (environment ->
+ * egress interception -> `start()` -> every `requiredPorts` open -> `readyOn`), exits observed through `monitor()`
+ * and reported once per generation (exit code, and why: requested, sleep, hard timeout, destroy, rollout, crash),
+ * stops with SIGTERM escalating to SIGKILL after the grace period, and re-attaching when an object wakes up to
+ * find its container running (monitor again, fire nothing, never start twice).
+ *
+ * Hooks (`hooks.ts`) fire exactly once per real event: the ledger claims each generation's start and stop before
+ * anything is reported, so a second object, or a second observer in the same object, reports nothing.
+ *
+ * Boundary: runs and their events. Requests (`container.ts`, `proxy.ts`), timer bookkeeping (`timers.ts`) and
+ * interception (`egress.ts`) are used, not owned. Nothing here runs inside `blockConcurrencyWhile`: a rejection
+ * there resets the object.
+ */
+import type { ContainerDefinition } from "../definition/types.js";
+import type { Egress, InterceptingContainer } from "./egress.js";
+import type { EnvironmentResolver } from "./environment.js";
+import { classifyStartError, MoorageError, messageOf } from "./errors.js";
+import { type ContainerHooks, hooksFor, type RunContext, type StopDetails } from "./hooks.js";
+import type { LifecycleEvent, StopReason } from "./lifecycle-log.js";
+import { waitForPorts } from "./ports.js";
+import { waitUntilReady } from "./readiness.js";
+import type { PendingStop, RunLedger } from "./run-ledger.js";
+import { RunState } from "./run-state.js";
+import type { Timers } from "./timers.js";
+
+/** The platform container API this module drives (workerd's `ctx.container`). */
+export type PlatformContainer = InterceptingContainer & {
+  readonly running: boolean;
+  start(options?: ContainerStartupOptions): void;
+  monitor(): Promise<void>;
+  destroy(error?: unknown): Promise<void>;
+  signal(signo: number): void;
+  getTcpPort(port: number): Fetcher;
+  setInactivityTimeout?(durationMs: number): Promise<void>;
+};
+
+export const SIGNALS = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 } as const;
+export type StopSignal = keyof typeof SIGNALS | number;
+
+/** `start()` options a caller may pass over RPC. */
+export interface StartOptions {
+  /** Replaces `env`, `secrets` and `secretsStore` wholesale (the bridge variables stay unless set here). */
+  envVars?: Record<string, string>;
+  entrypoint?: string[];
+  enableInternet?: boolean;
+  labels?: Record<string, string>;
+  /** The instance name, for objects reached without the client's headers. */
+  instance?: string;
+}
+
+/** The runtime's exit message, including the rollout variant (containers#253). */
+const RUNTIME_EXIT = /runtime signalled the container to exit([^:]*):\s*(-?\d+)/i;
+const EXIT_CODE = /exit code:\s*(-?\d+)/i;
+
+/** What a settled `monitor()` says about the exit. */
+export function describeExit(error: unknown): { exitCode?: number; reason?: StopReason; error?: unknown } {
+  if (error === undefined) return { exitCode: 0 };
+  const message = messageOf(error);
+  const runtime = RUNTIME_EXIT.exec(message);
+  if (runtime) {
+    return { exitCode: Number(runtime[2]), reason: /rollout/i.test(runtime[1] ?? "") ? "rollout" : "runtime-signal" };
+  }
+  const code = (error as { exitCode?: unknown } | null)?.exitCode;
+  if (typeof code === "number") return { exitCode: code };
+  const parsed = EXIT_CODE.exec(message);
+  if (parsed) return { exitCode: Number(parsed[1]) };
+  return { error };
+}
+
+export interface LifecycleHost {
+  ctx: DurableObjectState;
+  env: unknown;
+  container: PlatformContainer;
+  definition: ContainerDefinition;
+  exportName: string;
+  className: string;
+  ledger: RunLedger;
+  timers: Timers;
+  egress: Egress;
+  environment: EnvironmentResolver;
+  tunables: { portReadyTimeoutMs: number; readyPollIntervalMs: number; stopGraceMs: number };
+  instance(): string;
+  log(event: LifecycleEvent, extra?: Record<string, unknown>): void;
+  /** True when requests are in flight (sleep must wait). */
+  busy(): boolean;
+}
+
+export class Lifecycle {
+  readonly state: RunState;
+  #starting: Promise<void> | undefined;
+  #watched = 0;
+
+  constructor(private readonly host: LifecycleHost) {
+    const run = host.ledger.read();
+    if (host.container.running && run.generation > 0) {
+      // Woke up to a running container: re-attach, fire nothing.
+      const phase = run.stopping?.generation === run.generation ? "stopping" : "starting";
+      this.state = new RunState({ phase, generation: run.generation, stopReason: run.stopping?.reason });
+      if (phase === "starting" && host.ledger.isReady(run.generation) && run.startReported === run.generation) {
+        this.state.to("serving", run.generation);
+      }
+      this.#watch(run.generation);
+    } else {
+      this.state = new RunState({ phase: "stopped", generation: run.generation });
+    }
+  }
+
+  get #hooks(): ContainerHooks<unknown> {
+    return hooksFor(this.host.className);
+  }
+
+  #who(): string {
+    return `container "${this.host.exportName}" (instance "${this.host.instance()}")`;
+  }
+
+  /** Resolves once the container serves; joins a start in flight. */
+  ensureServing(options?: StartOptions): Promise<void> {
+    if (this.state.phase === "serving") return Promise.resolve();
+    if (this.state.phase === "stopping") {
+      return Promise.reject(
+        new MoorageError(
+          "stopping",
+          `moorage: ${this.#who()} is stopping; it starts again once the current run has exited`,
+        ),
+      );
+    }
+    if (this.#starting) return this.#starting;
+    const attempt = this.#start(options);
+    this.#starting = attempt;
+    attempt
+      .finally(() => {
+        if (this.#starting === attempt) this.#starting = undefined;
+      })
+      .catch(() => {
+        // Every caller gets the rejection; this chain only clears the slot.
+      });
+    return attempt;
+  }
+
+  async #start(options: StartOptions | undefined): Promise<void> {
+    const { container, ledger, definition } = this.host;
+    let generation = ledger.generation;
+    let issued = false;
+    try {
+      if (!container.running) {
+        this.reconcile();
+        const instance = this.host.instance();
+        const env = options?.envVars
+          ? this.host.environment.explicit(options.envVars, instance)
+          : await this.host.environment.resolve(this.host.env, instance);
+        await this.host.egress.apply(container, this.host.ctx.exports, {
+          container: this.host.exportName,
+          instance,
+        });
+        if (container.running) throw new MoorageError("starting", `moorage: ${this.#who()} is being started`);
+        const startedAt = Date.now();
+        generation = ledger.beginRun(startedAt, definition.hardTimeoutSeconds).generation;
+        this.state.to("starting", generation);
+        const startOptions: ContainerStartupOptions = {
+          env,
+          enableInternet: options?.enableInternet ?? definition.enableInternet,
+          labels: { ...definition.labels, ...options?.labels },
+        };
+        const entrypoint = options?.entrypoint ?? definition.entrypoint;
+        if (entrypoint) startOptions.entrypoint = [...entrypoint];
+        container.start(startOptions);
+        issued = true;
+        this.#watch(generation);
+        this.host.timers.resetForRun(startedAt);
+        await this.host.timers.arm(Math.min(this.host.timers.sleepDueAt, ledger.read().hardDueAt ?? Infinity));
+      } else if (generation === 0 || this.state.phase === "stopped") {
+        // A running container this object has no record of (upgraded from another base class): adopt it.
+        generation = ledger.beginRun(Date.now(), definition.hardTimeoutSeconds).generation;
+        ledger.update(generation, { startReported: generation });
+        this.state.to("starting", generation);
+        this.#watch(generation);
+        await this.host.timers.arm(Math.min(this.host.timers.sleepDueAt, ledger.read().hardDueAt ?? Infinity));
+      }
+      const begun = Date.now();
+      const ports = await waitForPorts({
+        ports: definition.requiredPorts,
+        port: (port) => container.getTcpPort(port),
+        budgetMs: this.host.tunables.portReadyTimeoutMs,
+        isRunning: () => container.running && this.state.generation === generation,
+        subject: this.#who(),
+      });
+      if (issued) {
+        this.host.log("start", {
+          portsOpenMs: Date.now() - (ledger.read().startedAt ?? begun),
+          ports: definition.requiredPorts,
+          portChecks: ports.attempts,
+        });
+      }
+      if (!ledger.isReady(generation)) {
+        const probeStart = Date.now();
+        const result = await waitUntilReady({
+          checks: definition.readyOn,
+          port: (port) => container.getTcpPort(port),
+          budgetMs: definition.readyTimeoutSeconds * 1000,
+          intervalMs: this.host.tunables.readyPollIntervalMs,
+          subject: this.#who(),
+          isRunning: () => container.running && this.state.generation === generation,
+        });
+        ledger.update(generation, { readyGeneration: generation });
+        this.host.log("ready", {
+          probeMs: Date.now() - probeStart,
+          sinceStartMs: Date.now() - (ledger.read().startedAt ?? probeStart),
+          probes: definition.readyOn.map((check, i) => ({ ...check, attempts: result.attempts[i] })),
+        });
+      }
+      if (!this.state.is("starting", generation)) {
+        throw new MoorageError("stopping", `moorage: ${this.#who()} stopped while it was starting`);
+      }
+      this.state.to("serving", generation);
+      if (ledger.claimStart(generation)) await this.#call("onStart", generation);
+    } catch (error) {
+      const failure = classifyStartError(error, `moorage: ${this.#who()}`);
+      if (this.state.is("starting", generation) && !container.running) this.state.to("stopped", generation);
+      this.host.log("error", { phase: "start", code: failure.code, message: failure.message });
+      await this.#call("onError", generation, failure);
+      throw failure;
+    }
+  }
+
+  /** Watches `generation`'s exit. Idempotent per generation. */
+  #watch(generation: number): void {
+    if (this.#watched === generation) return;
+    this.#watched = generation;
+    let monitor: Promise<void>;
+    try {
+      monitor = this.host.container.monitor();
+    } catch {
+      return;
+    }
+    monitor.then(
+      () => this.#exited(generation, describeExit(undefined)),
+      (error: unknown) => this.#exited(generation, describeExit(error)),
+    );
+  }
+
+  /** Reports a stop nobody saw (the object was gone when the container exited). */
+  reconcile(): void {
+    const run = this.host.ledger.read();
+    if (this.host.container.running || run.generation === 0 || run.stopReported === run.generation) return;
+    void this.#exited(run.generation, {});
+  }
+
+  async #exited(generation: number, exit: { exitCode?: number; reason?: StopReason; error?: unknown }) {
+    const run = this.host.ledger.read();
+    const pending: PendingStop | undefined = run.stopping?.generation === generation ? run.stopping : undefined;
+    const startedAt = run.startedAt;
+    if (this.state.generation === generation && this.state.phase !== "stopped") this.state.to("stopped", generation);
+    if (!this.host.ledger.claimStop(generation)) return;
+    this.host.ledger.update(generation, { lastExitCode: exit.exitCode });
+    const crashed =
+      pending === undefined && exit.reason === undefined && exit.exitCode !== undefined && exit.exitCode !== 0;
+    const reason: StopReason = pending?.reason ?? exit.reason ?? (crashed ? "crash" : "exit");
+    const details: StopDetails = { reason };
+    if (exit.exitCode !== undefined) details.exitCode = exit.exitCode;
+    if (pending?.killed) details.killed = true;
+    this.host.log("stop", {
+      ...details,
+      ...(pending?.killed ? { signal: "SIGKILL", graceMs: this.host.tunables.stopGraceMs } : {}),
+      ...(startedAt === undefined ? {} : { runMs: Date.now() - startedAt }),
+      ...(exit.error === undefined ? {} : { message: messageOf(exit.error) }),
+    });
+    await this.#call("onStop", generation, details);
+    if (exit.error !== undefined) await this.#call("onError", generation, exit.error);
+  }
+
+  /** Asks the current run to stop. SIGTERM (or SIGINT) escalates to SIGKILL after the grace period. */
+  async stop(signal: StopSignal, reason: StopReason): Promise<void> {
+    const { container, ledger } = this.host;
+    const signo = typeof signal === "number" ? signal : SIGNALS[signal];
+    if (!Number.isInteger(signo) || signo < 1 || signo > 64) {
+      throw new TypeError(`stop(): signal must be "SIGTERM", "SIGINT", "SIGKILL" or 1-64 (got ${String(signal)})`);
+    }
+    if (!container.running) {
+      this.reconcile();
+      return;
+    }
+    const generation = ledger.generation;
+    const existing = ledger.read().stopping;
+    const since = existing?.generation === generation ? existing.since : Date.now();
+    const pending: PendingStop = {
+      generation,
+      reason: existing?.generation === generation ? existing.reason : reason,
+      since,
+    };
+    if (signo !== SIGNALS.SIGKILL) pending.killAt = Date.now() + this.host.tunables.stopGraceMs;
+    ledger.update(generation, { stopping: pending });
+    if (this.state.phase === "starting" || this.state.phase === "serving") {
+      this.state.to("stopping", generation, pending.reason);
+    }
+    try {
+      container.signal(signo);
+    } catch (error) {
+      if (container.running) throw error;
+    }
+    if (pending.killAt !== undefined) {
+      this.host.timers.keep(this.host.tunables.stopGraceMs + 30_000);
+      await this.host.timers.arm(pending.killAt);
+    }
+  }
+
+  async destroy(): Promise<void> {
+    const { container, ledger } = this.host;
+    if (!container.running) {
+      this.reconcile();
+      return;
+    }
+    const generation = ledger.generation;
+    const existing = ledger.read().stopping;
+    ledger.update(generation, {
+      stopping: { generation, reason: existing?.reason ?? "destroy", since: existing?.since ?? Date.now() },
+    });
+    if (this.state.phase === "starting" || this.state.phase === "serving") this.state.to("stopping", generation);
+    await container.destroy();
+  }
+
+  /** The alarm fired: escalate, hard-timeout, sleep, as due. Returns the next due time, if any. */
+  async onAlarm(now: number = Date.now()): Promise<number | undefined> {
+    const { container, ledger, timers } = this.host;
+    if (!container.running) {
+      this.reconcile();
+      return undefined;
+    }
+    const run = ledger.read();
+    const generation = run.generation;
+    const stopping = run.stopping?.generation === generation ? run.stopping : undefined;
+    if (stopping?.killAt !== undefined && now >= stopping.killAt) {
+      ledger.update(generation, { stopping: { ...stopping, killAt: undefined, killed: true } as PendingStop });
+      this.host.log("error", {
+        phase: "stop",
+        code: "stop-timeout",
+        message: `moorage: ${this.#who()} was still running ${this.host.tunables.stopGraceMs} ms after SIGTERM; sent SIGKILL`,
+      });
+      try {
+        container.signal(SIGNALS.SIGKILL);
+      } catch {
+        // Exited meanwhile.
+      }
+      return undefined;
+    }
+    if (!stopping && run.hardDueAt !== undefined && now >= run.hardDueAt) {
+      ledger.update(generation, { hardDueAt: undefined });
+      this.host.log("hard-timeout", { hardTimeoutSeconds: this.host.definition.hardTimeoutSeconds });
+      const hook = this.#hooks.onHardTimeoutExpired;
+      if (hook) await this.#call("onHardTimeoutExpired", generation);
+      else await this.stop("SIGTERM", "hard-timeout");
+    } else if (!stopping && now >= timers.sleepDueAt) {
+      if (this.host.busy()) {
+        timers.touch(now);
+      } else {
+        this.host.log("sleep", { sleepAfterSeconds: this.host.definition.sleepAfterSeconds });
+        const hook = this.#hooks.onActivityExpired;
+        if (hook) {
+          await this.#call("onActivityExpired", generation);
+          timers.touch(now);
+        } else {
+          await this.stop("SIGTERM", "sleep");
+        }
+      }
+    }
+    if (!container.running) return undefined;
+    const after = ledger.read();
+    const dues = [
+      after.stopping?.generation === generation ? after.stopping.killAt : undefined,
+      after.stopping ? undefined : after.hardDueAt,
+      after.stopping ? undefined : timers.sleepDueAt,
+    ].filter((t): t is number => t !== undefined);
+    return dues.length > 0 ? Math.max(now + 1, Math.min(...dues)) : undefined;
+  }
+
+  /** A hook context for `generation`. */
+  runContext(generation: number, reason: StopReason = "requested"): RunContext<unknown> {
+    return {
+      container: this.host.exportName,
+      instance: this.host.instance(),
+      generation,
+      env: this.host.env,
+      stop: (signal = "SIGTERM") => this.stop(signal, reason),
+      renewActivityTimeout: () => this.host.timers.touch(),
+    };
+  }
+
+  /** Runs one hook; a throwing hook is logged, never breaks the object. */
+  async #call(name: keyof ContainerHooks, generation: number, arg?: unknown): Promise<void> {
+    const hook = this.#hooks[name] as ((run: RunContext<unknown>, arg?: unknown) => unknown) | undefined;
+    if (!hook) return;
+    try {
+      const reason: StopReason =
+        name === "onHardTimeoutExpired" ? "hard-timeout" : name === "onActivityExpired" ? "sleep" : "requested";
+      await hook(this.runContext(generation, reason), arg);
+    } catch (error) {
+      this.host.log("error", { phase: `hook:${name}`, message: messageOf(error) });
+    }
+  }
+}

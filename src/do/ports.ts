@@ -1,0 +1,96 @@
+/**
+ * Waiting for `requiredPorts` to open after a start. The platform library checks every 300 ms, which puts a
+ * quarter of a second between an app opening its port and its first request; here every port is checked in
+ * parallel, first after 10 ms, backing off by 1.5x to at most 100 ms, within one bounded budget.
+ *
+ * A check is one HTTP request to the port (`GET /` with `connection: close`): any HTTP answer means the port is
+ * open; workerd's "not listening" error (the sidecar's CONNECT got a 400) means not yet. The answer's body is
+ * cancelled and the connection closed, so a pooled tunnel never carries a half-read response into the first real
+ * request. A container that exits meanwhile ends the wait at once.
+ *
+ * Boundary: port checks only. Probing application readiness (`readyOn`) is `readiness.ts`.
+ */
+import { MoorageError, messageOf } from "./errors.js";
+
+/** The part of a container TCP port a check needs (`ctx.container.getTcpPort(port)`). */
+export interface PortFetcher {
+  fetch(input: string, init?: RequestInit): Promise<Response>;
+}
+
+export const FIRST_PORT_CHECK_MS = 10;
+export const MAX_PORT_CHECK_MS = 100;
+
+export interface PortWaitOptions {
+  ports: readonly number[];
+  port(port: number): PortFetcher;
+  budgetMs: number;
+  /** False once the container has exited. */
+  isRunning(): boolean;
+  /** Who is waited for, for messages. */
+  subject: string;
+  /** First pause between checks (backs off from here). */
+  firstIntervalMs?: number;
+}
+
+export interface PortWaitResult {
+  /** Checks per port, in `ports` order. */
+  attempts: number[];
+}
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Cancels a check's response body so its connection is released, never reused half-read. */
+export async function discard(response: Response): Promise<void> {
+  try {
+    await response.body?.cancel();
+  } catch {
+    // Already closed.
+  }
+}
+
+/** Resolves once every port answers; rejects when the container exits or the budget runs out. */
+export async function waitForPorts(options: PortWaitOptions): Promise<PortWaitResult> {
+  const deadline = Date.now() + options.budgetMs;
+  const first = options.firstIntervalMs ?? FIRST_PORT_CHECK_MS;
+  let failed = false;
+  const one = async (port: number): Promise<number> => {
+    let attempts = 0;
+    let interval = first;
+    let last = "no check completed";
+    for (;;) {
+      if (failed) return attempts;
+      if (!options.isRunning()) {
+        throw new MoorageError(
+          "start-failed",
+          `moorage: ${options.subject} exited before port ${port} opened; check the container's logs, its ` +
+            `entrypoint, and that it listens on 0.0.0.0:${port}`,
+        );
+      }
+      attempts++;
+      try {
+        const response = await options
+          .port(port)
+          .fetch("http://moorage-port-check/", { method: "GET", headers: { connection: "close" } });
+        await discard(response);
+        return attempts;
+      } catch (error) {
+        last = messageOf(error);
+      }
+      if (Date.now() + interval > deadline) {
+        throw new MoorageError(
+          "start-failed",
+          `moorage: ${options.subject} did not open port ${port} within ${options.budgetMs} ms (last: ${last}); ` +
+            `check that the app listens on 0.0.0.0:${port} and that port is in requiredPorts`,
+        );
+      }
+      await pause(interval);
+      interval = Math.min(MAX_PORT_CHECK_MS, Math.ceil(interval * 1.5));
+    }
+  };
+  try {
+    return { attempts: await Promise.all(options.ports.map(one)) };
+  } catch (error) {
+    failed = true;
+    throw error;
+  }
+}
