@@ -46,6 +46,7 @@ describe("defineContainer: defaults and normalization", () => {
     const copy = JSON.parse(JSON.stringify(d));
     expect(copy).toEqual({ ...d });
     expect(copy.hardTimeoutSeconds).toBe(3600);
+    expect(defineContainer({ image: "./c", stopTimeout: "2s" }).stopTimeoutSeconds).toBe(2);
     expect(copy.readyOn).toEqual([{ path: "/ready", port: 8080, status: 200 }]);
   });
 
@@ -190,6 +191,7 @@ describe("defineContainer: directed errors name the export, the field and the fi
     ["maxInstances float", { maxInstances: 1.5 }, /"maxInstances" must be a positive integer/],
     ["sleepAfter", { sleepAfter: "5 minutes" }, /"sleepAfter" must look like "30s", "5m" or "1h".*\(got "5 minutes"\)/],
     ["hardTimeout", { hardTimeout: -1 }, /"hardTimeout" must look like "30s", "5m" or "1h"/],
+    ["stopTimeout", { stopTimeout: "soon" }, /"stopTimeout" must look like "30s", "5m" or "1h"/],
     ["readyTimeout", { readyTimeout: "1d" }, /"readyTimeout" must look like/],
     [
       "env value",

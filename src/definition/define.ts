@@ -31,6 +31,7 @@ const CONFIG_KEYS: ReadonlySet<string> = new Set<keyof ContainerConfig>([
   "concurrency",
   "sleepAfter",
   "hardTimeout",
+  "stopTimeout",
   "readyTimeout",
   "env",
   "secrets",
@@ -290,6 +291,8 @@ export function normalizeContainer(config: ContainerConfig, exportName?: string)
       : resolveDuration(who, "sleepAfter", config.sleepAfter);
   const hardTimeoutSeconds =
     config.hardTimeout === undefined ? undefined : resolveDuration(who, "hardTimeout", config.hardTimeout);
+  const stopTimeoutSeconds =
+    config.stopTimeout === undefined ? undefined : resolveDuration(who, "stopTimeout", config.stopTimeout);
   const readyTimeoutSeconds =
     config.readyTimeout === undefined
       ? DEFAULTS.readyTimeoutSeconds
@@ -384,6 +387,7 @@ export function normalizeContainer(config: ContainerConfig, exportName?: string)
   if (concurrency) definition.concurrency = concurrency;
   if (hardTimeoutSeconds !== undefined) definition.hardTimeoutSeconds = hardTimeoutSeconds;
   Object.assign(definition, scheduling);
+  if (stopTimeoutSeconds !== undefined) definition.stopTimeoutSeconds = stopTimeoutSeconds;
   return definition;
 }
 

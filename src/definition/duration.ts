@@ -1,5 +1,5 @@
 /**
- * The duration grammar shared by `sleepAfter`, `hardTimeout` and `readyTimeout`: `"30s"`, `"5m"`, `"1h"` or a
+ * The duration grammar shared by `sleepAfter`, `hardTimeout`, `stopTimeout` and `readyTimeout`: `"30s"`, `"5m"`, `"1h"` or a
  * positive number of seconds. One parser, so the error message and the accepted forms are the same everywhere.
  */
 
