@@ -19,17 +19,19 @@ export interface BenchContext {
 
 /** A path the bench compares: a label and how to reach container path `p` through it. */
 export interface BenchPath {
-  name: "floor" | "moorage" | "raw" | "tunnel" | "plain-worker";
+  name: "floor" | "moorage" | "moorage-do" | "raw" | "tunnel" | "plain-worker";
   target: Target;
   path(p: string): string;
 }
 
-/** The five ways to the warm 1 KiB answer (and the streaming routes), instance `w` on every container class. */
+/** The six ways to the warm 1 KiB answer (and the streaming routes), instance `w` on every container class. */
 export function warmPaths(ctx: BenchContext): BenchPath[] {
   return [
     // The floor: a bare ctx.container object proxying to getTcpPort (fixture/src/floor.ts).
     { name: "floor", target: ctx.worker, path: (p) => `/floor/get/w${p}` },
     { name: "moorage", target: ctx.worker, path: (p) => `/moo/get/plain/w${p}` },
+    // Moorage's object without the client (its stub's own fetch): splits Moorage's cost into client and object.
+    { name: "moorage-do", target: ctx.worker, path: (p) => `/moo/do/plain/w${p}` },
     { name: "raw", target: ctx.worker, path: (p) => `/raw/get/w${p}` },
     { name: "tunnel", target: ctx.tunnel, path: (p) => p },
     // The Worker alone: /plain answers 1 KiB itself; /plain/blob and /plain/sink stream without a container.

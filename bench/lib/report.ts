@@ -181,6 +181,7 @@ export function markdown(r: Results): string {
     );
     const p50 = (p: string) => lat(p)?.p50 ?? Number.NaN;
     const [floor, moo, raw, tun, pw] = [p50("floor"), p50("moorage"), p50("raw"), p50("tunnel"), p50("plain-worker")];
+    const mdo = p50("moorage-do");
     s.push(
       "",
       `Ratios (pooled p50): Moorage/floor ${fmt(ratio(moo, floor), 3)}, raw/floor ${fmt(ratio(raw, floor), 3)}, ` +
@@ -189,8 +190,9 @@ export function markdown(r: Results): string {
       `Where the time goes (pooled p50): the Worker's own cost (plain route: bench client, wrangler's entry, workerd) ` +
         `${fmt(pw, 2)} ms; the container hop at its least (floor - plain: Durable Object hop, workerd's container client, ` +
         `sidecar CONNECT, app) ${fmt(floor - pw, 2)} ms, of which the sidecar + app seen from outside with a fresh CONNECT ` +
-        `per request (tunnel) take ${fmt(tun, 2)} ms; Moorage's layer over the floor ${fmt(moo - floor, 2)} ms; ` +
-        `raw's layer over the floor ${fmt(raw - floor, 2)} ms.`,
+        `per request (tunnel) take ${fmt(tun, 2)} ms; Moorage's layer over the floor ${fmt(moo - floor, 2)} ms, of which ` +
+        `its Durable Object (moorage-do - floor) ${fmt(mdo - floor, 2)} ms and its client in the Worker (moorage - ` +
+        `moorage-do) ${fmt(moo - mdo, 2)} ms; raw's layer over the floor ${fmt(raw - floor, 2)} ms.`,
     );
   }
   if (r.warmThroughput) {
