@@ -15,6 +15,10 @@ export const HEADERS = {
   waitMs: "moorage-wait-ms",
   /** Set by the object on responses: milliseconds this request waited for the container to start and be ready. */
   coldStartMs: "moorage-cold-start-ms",
+  /** Set by the client on responses: how many `busy` refusals moved the call to another pool instance (when any). */
+  busyMoves: "moorage-busy-moves",
+  /** Set by the client on responses of `pool({ hedge })` when a hedge was sent: `first` or `hedge` won. */
+  hedged: "moorage-hedged",
   /** Set by the object on its own error responses: what kind of failure it is (see `ErrorKind`). */
   error: "moorage-error",
 } as const;

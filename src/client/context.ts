@@ -6,11 +6,15 @@
  * from `definition/naming.ts` and nowhere else.
  */
 import { DEFAULT_POOL_SIZE, poolInstanceName } from "../definition/naming.js";
+import { POOL_COORDINATOR_INSTANCE } from "../definition/pool.js";
 import { MoorageContainerError } from "./errors.js";
 import { containerHandle, fetchHandle } from "./handle.js";
 import { type LoadTracker, loadFor } from "./load.js";
+import { hedgeStateFor, resolveHedge } from "./pool-hedge.js";
+import { type PoolState, scalePolicyOf } from "./pool-scaling.js";
+import { PoolView, poolViewFor } from "./pool-view.js";
 import { randomSource, resolvePolicy, systemClock } from "./retry.js";
-import type { SendContext } from "./send.js";
+import type { Route, SendContext } from "./send.js";
 import type { ContainerStub, NamespaceLike } from "./stub.js";
 import type { ContainerAccessor, ContainerContext, ContainerContextOptions, ContainerSpec } from "./types.js";
 
@@ -37,13 +41,34 @@ export function createContainerContext<const S extends readonly ContainerSpec[]>
       onAttempt: options.onAttempt,
       onCall: options.onCall,
     };
-    context[spec.exportName] = accessor(send, spec, options);
+    context[spec.exportName] = accessor(send, spec, options, env);
   }
   return context as ContainerContext<S>;
 }
 
-function accessor(ctx: SendContext, spec: ContainerSpec, options: ContainerContextOptions): ContainerAccessor {
+function accessor(
+  ctx: SendContext,
+  spec: ContainerSpec,
+  options: ContainerContextOptions,
+  env: object,
+): ContainerAccessor {
   const jitter = options.jitter ?? false;
+  const namespace = () => (env as Record<string, unknown>)[spec.binding];
+  const policy = spec.instances ? scalePolicyOf(spec.instances, spec.concurrency) : undefined;
+  const coordinator = () => ctx.stub(POOL_COORDINATOR_INSTANCE);
+  const readState = async (): Promise<PoolState> => {
+    const stub = coordinator();
+    if (!policy || typeof stub.mooragePoolState !== "function") {
+      throw new MoorageContainerError(
+        `moorage: container "${spec.exportName}": poolState() needs a declared pool (instances: { min, max } in moorage/containers.ts) served by moorage/do; run \`${FIX_BINDINGS_COMMAND}\``,
+        { code: "invalid-option", container: spec.exportName },
+      );
+    }
+    return stub.mooragePoolState(policy);
+  };
+  // Looked up on first use, like the binding: the isolate's view of this pool's size.
+  const view = () =>
+    policy ? poolViewFor(namespace(), () => new PoolView(policy, ctx.clock.now(), readState)) : undefined;
   return {
     get(id, retry) {
       if (typeof id !== "string" || id.length === 0) {
@@ -56,13 +81,36 @@ function accessor(ctx: SendContext, spec: ContainerSpec, options: ContainerConte
     },
     any(retry) {
       const policy = resolvePolicy(spec.exportName, jitter, options.retry, retry);
-      const index = Math.floor(ctx.random() * poolSize(spec));
+      // A declared pool spreads over its active instances only (see pool-view.ts).
+      const index = Math.floor(ctx.random() * (view()?.active(ctx.clock.now()) ?? poolSize(spec)));
       return fetchHandle(ctx, { kind: "instance", instance: poolInstanceName(index) }, policy);
     },
     pool(pool) {
-      const policy = resolvePolicy(spec.exportName, jitter, options.retry, pool);
-      return fetchHandle(ctx, { kind: "pool", size: poolSize(spec), retryOn: pool?.retryOn }, policy);
+      const retry = resolvePolicy(spec.exportName, jitter, options.retry, pool);
+      const hedge = resolveHedge(pool?.hedge);
+      if (typeof hedge === "string") {
+        throw new MoorageContainerError(`moorage: container "${spec.exportName}": ${hedge}`, {
+          code: "invalid-option",
+          container: spec.exportName,
+        });
+      }
+      const size = poolSize(spec);
+      const pv = view();
+      const route: Route = pv
+        ? {
+            kind: "pool",
+            size,
+            retryOn: pool?.retryOn,
+            active: () => pv.active(ctx.clock.now()),
+            track: (delta) => pv.track(ctx.clock.now(), delta),
+          }
+        : { kind: "pool", size, retryOn: pool?.retryOn };
+      const setup = hedge
+        ? { policy: hedge, state: hedgeStateFor(namespace()), idempotent: pool?.idempotent }
+        : undefined;
+      return fetchHandle(ctx, route, retry, undefined, setup);
     },
+    poolState: readState,
   };
 }
 

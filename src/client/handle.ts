@@ -4,14 +4,24 @@
  * Lifecycle calls are not retried: `start()` is itself the cold start, and the others act on a running instance.
  */
 import { MoorageContainerError } from "./errors.js";
+import { type HedgeSetup, sendPool } from "./pool-send.js";
 import type { RetryPolicy } from "./retry.js";
 import { type Route, type SendContext, send } from "./send.js";
 import type { ContainerHandle, FetchHandle } from "./types.js";
 
-export function fetchHandle(ctx: SendContext, route: Route, policy: RetryPolicy, port?: number): FetchHandle {
+export function fetchHandle(
+  ctx: SendContext,
+  route: Route,
+  policy: RetryPolicy,
+  port?: number,
+  hedge?: HedgeSetup,
+): FetchHandle {
   return {
-    fetch: (input, init) => send(ctx, route, port, policy, input, init),
-    port: (target) => fetchHandle(ctx, route, policy, validPort(ctx.container, target)),
+    fetch: (input, init) =>
+      route.kind === "pool"
+        ? sendPool(ctx, route, port, policy, input, init, hedge)
+        : send(ctx, route, port, policy, input, init),
+    port: (target) => fetchHandle(ctx, route, policy, validPort(ctx.container, target), hedge),
   };
 }
 

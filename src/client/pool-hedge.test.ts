@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { manualClock as fakeClock } from "./__fixtures__/manual-clock.js";
 import {
   HEDGE_DEFAULTS,
   HedgeBudget,
@@ -8,45 +9,6 @@ import {
   race,
   resolveHedge,
 } from "./pool-hedge.js";
-import type { Clock } from "./types.js";
-
-/** A clock that moves only when the test says so; sleeps resolve (or reject on abort) in time order. */
-function fakeClock() {
-  let now = 0;
-  const timers: { at: number; resolve: () => void }[] = [];
-  const clock: Clock = {
-    now: () => now,
-    sleep: (ms, signal) =>
-      new Promise<void>((resolve, reject) => {
-        if (signal?.aborted) return reject(signal.reason);
-        const timer = { at: now + ms, resolve };
-        timers.push(timer);
-        signal?.addEventListener("abort", () => {
-          timers.splice(timers.indexOf(timer), 1);
-          reject(signal.reason);
-        });
-      }),
-  };
-  const flush = () => new Promise((r) => setTimeout(r, 0));
-  return {
-    clock,
-    pendingTimers: () => timers.length,
-    async advance(ms: number) {
-      const end = now + ms;
-      for (;;) {
-        await flush();
-        timers.sort((a, b) => a.at - b.at);
-        const next = timers[0];
-        if (!next || next.at > end) break;
-        timers.shift();
-        now = next.at;
-        next.resolve();
-      }
-      now = end;
-      await flush();
-    },
-  };
-}
 
 /** An attempt that answers when the test resolves it, recording whether it was aborted. */
 function deferred<T>() {

@@ -124,6 +124,19 @@ export interface ScaleDecision {
   panicConcurrency: number;
 }
 
+/** A declaration's `instances` and `concurrency` as the policy the scaler runs (target 100 without `concurrency`). */
+export function scalePolicyOf(
+  instances: { min: number; max: number; scaleWindowSeconds: number },
+  concurrency: { target: number } | undefined,
+): ScalePolicy {
+  return {
+    min: instances.min,
+    max: instances.max,
+    target: concurrency?.target ?? 100,
+    windowMs: instances.scaleWindowSeconds * 1000,
+  };
+}
+
 /** The panic window a policy uses, in ms. */
 export function panicWindowMs(policy: ScalePolicy): number {
   return policy.panicWindowMs ?? Math.max(1000, policy.windowMs / 10);
@@ -194,5 +207,17 @@ export interface PoolState extends ScaleDecision {
   running: number;
   instances: InstanceLoad[];
   /** Epoch ms the decision was taken. */
+  at: number;
+}
+
+/** The load report a pool instance sends to its coordinator. */
+export interface LoadReport {
+  /** The instance's pool index. */
+  index: number;
+  /** Requests in flight at `at`. */
+  inflight: number;
+  /** Whether the instance's container is running (serving or starting). */
+  running: boolean;
+  /** Epoch ms the report was taken. */
   at: number;
 }

@@ -32,7 +32,22 @@ export interface SendContext {
 /** Where the attempts of one call go. */
 export type Route =
   | { kind: "instance"; instance: string }
-  | { kind: "pool"; size: number; retryOn: PoolOptions["retryOn"] };
+  | {
+      kind: "pool";
+      size: number;
+      retryOn: PoolOptions["retryOn"];
+      /** How many instances (`0 .. active-1`) the pool routes to now; all `size` when the pool is not declared. */
+      active?: () => number;
+      /** Pool indices already tried by this call (shared by a hedge and its first attempt, so they never meet). */
+      tried?: number[];
+      /** Counts this isolate's requests to the pool, for its own scaling view. */
+      track?: (delta: 1 | -1) => void;
+    };
+
+/** `busy` refusals one call may move on from: every other instance of the largest pool, once. */
+function busyMoveBound(route: Route): number {
+  return route.kind === "pool" ? Math.max(0, route.size - 1) : 0;
+}
 
 export async function send(
   ctx: SendContext,
@@ -44,10 +59,11 @@ export async function send(
 ): Promise<Response> {
   const prepared = prepareRequest(input, init);
   const startedAt = ctx.clock.now();
-  const tried: number[] = [];
+  const tried: number[] = route.kind === "pool" ? (route.tried ?? []) : [];
   let waitMs = 0;
   let instance = "";
   let previous: ColdStartSignal | undefined;
+  let busyMoves = 0;
 
   for (let attempt = 1; ; attempt++) {
     // `pool` waits only when the last failure was a cold start; an application failure moves on at once.
@@ -55,7 +71,9 @@ export async function send(
       await ctx.clock.sleep(backoffDelay(policy, attempt, ctx.random), prepared.signal);
     }
     instance =
-      route.kind === "instance" ? route.instance : pickUntried(route.size, tried, ctx.random, ctx.load(), ctx.clock);
+      route.kind === "instance"
+        ? route.instance
+        : pickUntried(route.size, route.active?.() ?? route.size, tried, ctx.random, ctx.load(), ctx.clock);
     const stub = ctx.stub(instance);
     waitMs = ctx.clock.now() - startedAt;
     const base = { container: ctx.container, instance, attempt, waitMs };
@@ -64,11 +82,13 @@ export async function send(
     let response: Response;
     // Every attempt, whatever the route, feeds the load view `pool()` balances on.
     const done = ctx.load().begin(instance, ctx.clock.now());
+    if (route.kind === "pool") route.track?.(1);
     try {
       response = await stub.fetch(prepared.build(instance, port));
       done(ctx.clock.now(), response.status >= 500 || response.status === 429);
     } catch (error) {
       done(ctx.clock.now(), true);
+      if (route.kind === "pool") route.track?.(-1);
       const signal = matchErrorSignal(error);
       const retry = hasNext && (await wantsRetry(route, { error, instance, attempt }, signal));
       report(ctx.onAttempt, {
@@ -90,15 +110,34 @@ export async function send(
         waitMs,
         totalMs: ctx.clock.now() - startedAt,
         error: failure,
+        ...(busyMoves > 0 ? { busyMoves } : {}),
       });
       throw failure;
+    }
+    if (route.kind === "pool") route.track?.(-1);
+
+    // An instance at its concurrency limit refused the request before the app saw it: move to another instance
+    // at once, whatever the method, without spending an attempt (bounded: each other instance once).
+    if (
+      route.kind === "pool" &&
+      response.headers.get(HEADERS.error) === "busy" &&
+      busyMoves < busyMoveBound(route) &&
+      prepared.replayable &&
+      !prepared.signal?.aborted
+    ) {
+      busyMoves++;
+      report(ctx.onAttempt, { ...base, outcome: "busy", willRetry: true, status: response.status });
+      response.body?.cancel().catch(() => {});
+      previous = undefined;
+      attempt--;
+      continue;
     }
 
     const coldStartMs = numberHeader(response, HEADERS.coldStartMs);
     if (isWebSocketResponse(response)) {
       // A 101 carries a live WebSocket in workerd; rebuilding it would detach the socket. Pass it through as is.
       report(ctx.onAttempt, { ...base, outcome: "response", willRetry: false, status: response.status, coldStartMs });
-      report(ctx.onCall, callEvent(ctx, instance, attempt, waitMs, startedAt, response, coldStartMs));
+      report(ctx.onCall, callEvent(ctx, instance, attempt, waitMs, startedAt, response, coldStartMs, busyMoves));
       return response;
     }
     const signal = await matchResponseSignal(response);
@@ -117,8 +156,8 @@ export async function send(
       response.body?.cancel().catch(() => {});
       continue;
     }
-    report(ctx.onCall, callEvent(ctx, instance, attempt, waitMs, startedAt, response, coldStartMs));
-    return stamped(response, instance, attempt, waitMs);
+    report(ctx.onCall, callEvent(ctx, instance, attempt, waitMs, startedAt, response, coldStartMs, busyMoves));
+    return stamped(response, instance, attempt, waitMs, busyMoves);
   }
 }
 
@@ -134,12 +173,25 @@ async function wantsRetry(
 }
 
 /**
- * A pool index not tried yet in this call, the cheaper of two random ones (see `load.ts`); once all were tried,
- * any but the last one, so a retry never lands on the instance that just failed (unless the pool has one instance).
+ * A pool index not tried yet in this call, the cheaper of two random ones (see `load.ts`), among the `active`
+ * instances first, then the rest of the pool (a call that found every active instance busy or failing grows into
+ * the instances the pool can still add); once all were tried, any but the last one, so a retry never lands on the
+ * instance that just failed (unless the pool has one instance).
  */
-function pickUntried(size: number, tried: number[], random: () => number, load: LoadTracker, clock: Clock): string {
+function pickUntried(
+  size: number,
+  active: number,
+  tried: number[],
+  random: () => number,
+  load: LoadTracker,
+  clock: Clock,
+): string {
   const last = tried.at(-1);
-  let candidates = Array.from({ length: size }, (_, i) => i).filter((i) => !tried.includes(i));
+  const routed = Math.min(size, Math.max(1, active));
+  let candidates = Array.from({ length: routed }, (_, i) => i).filter((i) => !tried.includes(i));
+  if (candidates.length === 0) {
+    candidates = Array.from({ length: size }, (_, i) => i).filter((i) => i >= routed && !tried.includes(i));
+  }
   if (candidates.length === 0)
     candidates = size > 1 ? Array.from({ length: size }, (_, i) => i).filter((i) => i !== last) : [0];
   const now = clock.now();
@@ -194,8 +246,9 @@ function thrownFailure(
  * The response with `moorage-attempts`, `moorage-wait-ms` and `moorage-instance` set. Platform responses can have
  * immutable headers, so this is a new Response sharing the same body stream (nothing is read or buffered).
  */
-function stamped(response: Response, instance: string, attempts: number, waitMs: number): Response {
+function stamped(response: Response, instance: string, attempts: number, waitMs: number, busyMoves = 0): Response {
   const headers = new Headers(response.headers);
+  if (busyMoves > 0) headers.set(HEADERS.busyMoves, String(busyMoves));
   headers.set(HEADERS.attempts, String(attempts));
   headers.set(HEADERS.waitMs, String(Math.max(0, Math.round(waitMs))));
   headers.set(HEADERS.instanceName, instance);
@@ -210,8 +263,10 @@ function callEvent(
   startedAt: number,
   response: Response,
   coldStartMs: number | undefined,
+  busyMoves = 0,
 ): CallEvent {
   return {
+    ...(busyMoves > 0 ? { busyMoves } : {}),
     container: ctx.container,
     instance,
     attempts,

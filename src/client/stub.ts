@@ -3,7 +3,8 @@
  * exposes. Declared structurally here (not imported from `moorage/do`) because the root entry must not pull in
  * `cloudflare:workers`; the test double implements the same interface with plain objects.
  */
-import type { ContainerSignal, ContainerStartOptions, ContainerState } from "./types.js";
+import type { LoadReport, ScalePolicy } from "./pool-scaling.js";
+import type { ContainerSignal, ContainerStartOptions, ContainerState, PoolState } from "./types.js";
 
 export interface ContainerStub {
   fetch(request: Request): Promise<Response>;
@@ -18,6 +19,10 @@ export interface ContainerStub {
   removeDeniedHost(host: string): Promise<void>;
   setAllowedHosts(hosts: string[]): Promise<void>;
   setDeniedHosts(hosts: string[]): Promise<void>;
+  /** On a pool's coordinator instance: its state (the policy travels with every call, so a redeploy updates it). */
+  mooragePoolState?(policy: ScalePolicy): Promise<PoolState>;
+  /** On a pool's coordinator instance: one instance's load report. */
+  mooragePoolReport?(report: LoadReport, policy: ScalePolicy): Promise<void>;
 }
 
 /** The part of a `DurableObjectNamespace` the client calls. */

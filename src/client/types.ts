@@ -20,6 +20,11 @@ export interface ContainerSpec {
   readonly concurrency?: { readonly target: number; readonly limit?: number };
 }
 
+import type { HedgeOptions } from "./pool-hedge.js";
+import type { PoolState } from "./pool-scaling.js";
+
+export type { HedgeOptions, PoolState };
+
 /** The export names of a spec list: `"transcoder" | "api"`. */
 export type ContainerName<S extends readonly ContainerSpec[]> = S[number]["exportName"];
 
@@ -39,6 +44,12 @@ export interface ContainerAccessor {
    * another instance of the pool, up to `attempts` instances in all.
    */
   pool(options?: PoolOptions): FetchHandle;
+  /**
+   * The pool's current state as its coordinator sees it, from the load every instance reports: the scaling
+   * decision (`desired` active instances, `panic`), the averages behind it, and each instance's last report.
+   * Only for containers that declare `instances`.
+   */
+  poolState(): Promise<PoolState>;
 }
 
 /** Something you can send HTTP (and WebSocket upgrades) to. */
@@ -121,6 +132,15 @@ export interface PoolOptions extends RetryOptions {
    * or the response is a cold-start signal. The attempt's response body is cancelled when you return true.
    */
   retryOn?: (outcome: AttemptOutcome) => boolean | Promise<boolean>;
+  /**
+   * Hedged requests: when the first attempt has not answered after a recent-latency quantile (with a floor), send
+   * a second one to another instance; the first answer wins and the other is cancelled. Only for requests safe to
+   * repeat (GET, HEAD, OPTIONS, an `Idempotency-Key` header, or `idempotent: true`) with a replayable body, and
+   * within a budget of extra requests (default 10%). `true` takes the defaults.
+   */
+  hedge?: boolean | HedgeOptions;
+  /** Marks the call as safe to run twice (for hedging), whatever its method. */
+  idempotent?: boolean;
 }
 
 /** One attempt's result, as `retryOn` sees it: exactly one of `response` and `error` is set. */
@@ -137,7 +157,9 @@ export type AttemptResult =
   /** `pool()` only: `retryOn` said this attempt failed, so another instance is tried. */
   | "failed"
   /** A thrown error that is not a cold-start signal. */
-  | "error";
+  | "error"
+  /** `pool()` only: the instance was at its concurrency limit and refused it unseen; moved to another at once. */
+  | "busy";
 
 /** Reported once per attempt to `onAttempt`. */
 export interface AttemptEvent {
@@ -175,6 +197,10 @@ export interface CallEvent {
   status?: number;
   coldStartMs?: number;
   error?: unknown;
+  /** Set when a hedge was sent: which attempt's answer was returned (`first` or `hedge`). */
+  hedge?: "first" | "hedge";
+  /** How many `busy` refusals (an instance at its concurrency limit) moved the call to another instance. */
+  busyMoves?: number;
 }
 
 /** Options for `createContainerContext` (generated `containers(env, options)` passes them through). */

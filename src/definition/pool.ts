@@ -9,7 +9,13 @@
  * app sees it), `min` instances are kept warm, the pool never grows past `max`.
  */
 import { durationHint, parseDuration } from "./duration.js";
-import { DEFAULT_POOL_SIZE } from "./naming.js";
+import { DEFAULT_POOL_SIZE, POOL_INSTANCE_PREFIX } from "./naming.js";
+
+/**
+ * The Durable Object name of a pool's coordinator: an instance of the container's own class (so it needs no class,
+ * binding or migration of its own) under the pool's reserved prefix, which no pool index can take.
+ */
+export const POOL_COORDINATOR_INSTANCE = `${POOL_INSTANCE_PREFIX}coordinator`;
 
 /** What a user writes under `instances`. */
 export interface InstancesConfig {

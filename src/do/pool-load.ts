@@ -12,20 +12,12 @@
  * dropped: the next change sends a fresh one. Boundary: counting and batching; the transport is injected.
  */
 
+import type { LoadReport } from "../client/pool-scaling.js";
+
+export type { LoadReport };
+
 /** A report repeating the last one is still sent when the last went out this long ago (the coordinator ages them). */
 export const HEARTBEAT_MS = 10_000;
-
-/** The load report an instance sends to its coordinator. */
-export interface LoadReport {
-  /** The instance's pool index. */
-  index: number;
-  /** Requests in flight at `at`. */
-  inflight: number;
-  /** Whether the instance's container is running (serving or starting). */
-  running: boolean;
-  /** Epoch ms the report was taken. */
-  at: number;
-}
 
 /** A slot taken by `tryAcquire`; call it (once is enough) when the request is done. */
 export type LimitRelease = () => void;
