@@ -20,6 +20,9 @@ export default defineConfig({
         },
         test: {
           name: "unit",
+          // Several unit tests run tsc, wrangler or esbuild in a child process: on a busy 2-core machine they take
+          // far longer than vitest's 5 s default. A timeout is a hang guard here, never a performance assertion.
+          testTimeout: 60_000,
           include: ["src/**/*.test.ts", "test/unit/**/*.test.ts"],
           environment: "node",
         },

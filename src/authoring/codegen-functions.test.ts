@@ -102,7 +102,7 @@ describe("renderRegistryModule / renderApiModule", () => {
   });
 });
 
-describe("generate with function modules", { timeout: 60_000 }, () => {
+describe("generate with function modules", { timeout: 180_000 }, () => {
   it("collects query/mutation/action exports only, skips builders, helpers, tests and container build contexts", async () => {
     const p = project({
       // The fixture's functions, re-exported as a user module would.
