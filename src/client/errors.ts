@@ -16,7 +16,9 @@ export type MoorageErrorCode =
   /** An option is out of range (attempts, port, pool size). */
   | "invalid-option"
   /** The test double has no handler for this container. */
-  | "no-handler";
+  | "no-handler"
+  /** An `exec` gave no exit code: see `ExecError.execCode` (command not found, timeout, output cap, ...). */
+  | "exec-failed";
 
 export interface MoorageContainerErrorDetails {
   code: MoorageErrorCode;

@@ -4,6 +4,7 @@
  * Lifecycle calls are not retried: `start()` is itself the cold start, and the others act on a running instance.
  */
 import { MoorageContainerError } from "./errors.js";
+import { execOn } from "./exec.js";
 import { type HedgeSetup, sendPool } from "./pool-send.js";
 import type { RetryPolicy } from "./retry.js";
 import { type Route, type SendContext, send } from "./send.js";
@@ -37,6 +38,12 @@ export function containerHandle(ctx: SendContext, instance: string, policy: Retr
     getState: async () => rpc().getState(),
     renewActivityTimeout: async () => {
       await rpc().renewActivityTimeout();
+    },
+    exec: (cmd, options) => execOn(rpc, { container: ctx.container, instance }, cmd, options),
+    execOutput: async (cmd, options = {}) => {
+      const { maxOutputBytes, ...rest } = options;
+      const process = await execOn(rpc, { container: ctx.container, instance }, cmd, rest);
+      return process.output(maxOutputBytes === undefined ? {} : { maxOutputBytes });
     },
     egress: {
       allow: async (host) => rpc().allowHost(host),

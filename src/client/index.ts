@@ -4,6 +4,15 @@
  */
 export { createContainerContext, FIX_BINDINGS_COMMAND } from "./context.js";
 export { MoorageContainerError, type MoorageContainerErrorDetails, type MoorageErrorCode } from "./errors.js";
+export {
+  type ContainerProcess,
+  DEFAULT_MAX_OUTPUT_BYTES,
+  ExecError,
+  type ExecErrorCode,
+  type ExecOptions,
+  type ExecOutputOptions,
+  type ExecResult,
+} from "./exec.js";
 export { CONTAINER_ORIGIN, isReplayableBody } from "./request.js";
 export {
   backoffDelay,

@@ -3,6 +3,7 @@
  * exposes. Declared structurally here (not imported from `moorage/do`) because the root entry must not pull in
  * `cloudflare:workers`; the test double implements the same interface with plain objects.
  */
+import type { ExecWireOptions } from "../exec-wire.js";
 import type { LoadReport, ScalePolicy } from "./pool-scaling.js";
 import type { ContainerSignal, ContainerStartOptions, ContainerState, PoolState } from "./types.js";
 
@@ -23,6 +24,14 @@ export interface ContainerStub {
   mooragePoolState?(policy: ScalePolicy): Promise<PoolState>;
   /** On a pool's coordinator instance: one instance's load report. */
   mooragePoolReport?(report: LoadReport, policy: ScalePolicy): Promise<void>;
+  /** Runs a command; the framed stream of `../exec-wire.ts`. */
+  exec(
+    cmd: string[],
+    options: ExecWireOptions,
+    stdin?: ReadableStream<Uint8Array>,
+  ): Promise<ReadableStream<Uint8Array>>;
+  /** Signals a process `exec` started; false when it already ended. */
+  execSignal(id: string, signo: number): Promise<boolean>;
 }
 
 /** The part of a `DurableObjectNamespace` the client calls. */

@@ -6,6 +6,8 @@
  * `cloudflare:workers`, and the client only ever talks to the object through its namespace binding.
  */
 
+import type { ContainerProcess, ExecOptions, ExecOutputOptions, ExecResult } from "./exec.js";
+
 /** One container as generated code lists it: `{ exportName: "transcoder", binding: "CONTAINER_TRANSCODER" }`. */
 export interface ContainerSpec {
   /** The name the container is exported under in `moorage/containers.ts`; the key on the context. */
@@ -83,6 +85,13 @@ export interface ContainerHandle extends FetchHandle {
   renewActivityTimeout(): Promise<void>;
   /** Adjusts this instance's outbound allow and deny lists at run time. */
   readonly egress: EgressControl;
+  /**
+   * Runs a command in the container (started first if needed, with the definition's environment) and streams
+   * its output. A string runs through `/bin/sh -c`. Counts as activity while it runs.
+   */
+  exec(cmd: string | readonly string[], options?: ExecOptions): Promise<ContainerProcess>;
+  /** `exec`, buffered: resolves with the exit code and the whole output (at most `maxOutputBytes`, default 1 MiB). */
+  execOutput(cmd: string | readonly string[], options?: ExecOutputOptions): Promise<ExecResult>;
 }
 
 /** Runtime egress control for one running instance. Hosts accept the same patterns as `allowedHosts`. */

@@ -10,6 +10,7 @@ import { MoorageContainerError } from "../client/errors.js";
 import type { ContainerStub } from "../client/stub.js";
 import type { ContainerStartOptions } from "../client/types.js";
 import { HEADERS } from "../protocol.js";
+import { execDouble, type TestExecHandler } from "./exec-double.js";
 import type { RecordedCall, RecordedMethod, TestHandler, TestInstance } from "./types.js";
 
 /** Shared, mutable state of one test context. */
@@ -27,10 +28,26 @@ export function instanceKey(container: string, instance: string): string {
   return `${container}\u0000${instance}`;
 }
 
-export function fakeNamespace(container: string, handler: TestHandler | undefined, world: FakeWorld) {
+export function fakeNamespace(
+  container: string,
+  handler: TestHandler | undefined,
+  world: FakeWorld,
+  execHandler?: TestExecHandler,
+) {
+  // One exec double per instance, kept across stubs like an object's in-memory state.
+  const execs = new Map<string, ReturnType<typeof execDouble>>();
+  const execFor = (instance: string) => {
+    if (!execHandler) return undefined;
+    let found = execs.get(instance);
+    if (!found) {
+      found = execDouble(execHandler, { container, instance });
+      execs.set(instance, found);
+    }
+    return found;
+  };
   return {
     idFromName: (name: string) => ({ name, toString: () => name }),
-    get: (id: { name: string }) => fakeStub(container, id.name, handler, world),
+    get: (id: { name: string }) => fakeStub(container, id.name, handler, world, execFor(id.name)),
   };
 }
 
@@ -39,6 +56,7 @@ function fakeStub(
   instance: string,
   handler: TestHandler | undefined,
   world: FakeWorld,
+  execs: ReturnType<typeof execDouble> | undefined,
 ): ContainerStub {
   const state = (): TestInstance => {
     const key = instanceKey(container, instance);
@@ -125,6 +143,22 @@ function fakeStub(
     async setDeniedHosts(hosts) {
       record("egress.setDenied", [hosts]);
       setHosts("deniedHosts", () => [...hosts]);
+    },
+    async exec(cmd, options, stdin) {
+      record("exec", [cmd, options]);
+      if (!execs) {
+        throw new MoorageContainerError(
+          `moorage test double: no exec handler for container "${container}"; pass one: createContainerTestContext({ ... }, { exec: { ${container}: (cmd) => ({ exitCode: 0, stdout: "..." }) } })`,
+          { code: "no-handler", container, instance },
+        );
+      }
+      // Like the object: exec starts the container first and counts as activity.
+      ensureRunning();
+      return execs.exec(cmd, options, stdin);
+    },
+    async execSignal(id, signo) {
+      record("execSignal", [id, signo]);
+      return execs ? execs.execSignal(id, signo) : false;
     },
   };
 }

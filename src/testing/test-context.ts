@@ -54,9 +54,19 @@ export function createContainerTestContext(
   const origin = clock.now();
   const world: FakeWorld = { calls: [], instances: new Map(), now: () => clock.now() - origin };
   const env = Object.fromEntries(
-    specs.map((spec) => [spec.binding, fakeNamespace(spec.exportName, handlers[spec.exportName], world)]),
+    specs.map((spec) => [
+      spec.binding,
+      fakeNamespace(spec.exportName, handlers[spec.exportName], world, options.exec?.[spec.exportName]),
+    ]),
   );
-  const { seed, realTime: _realTime, maxInstances: _maxInstances, specs: _specs, ...clientOptions } = options;
+  const {
+    seed,
+    realTime: _realTime,
+    maxInstances: _maxInstances,
+    specs: _specs,
+    exec: _exec,
+    ...clientOptions
+  } = options;
   const containers = createContainerContext(env, specs, { ...clientOptions, random: randomSource(seed ?? 0), clock });
 
   const controls: TestControls = {

@@ -3,6 +3,7 @@
  * (`ContainerContext<S>`), plus a few inspection members.
  */
 import type { ContainerContext, ContainerContextOptions, ContainerSpec, ContainerState } from "../client/types.js";
+import type { TestExecHandler } from "./exec-double.js";
 
 /** Where a request to the double was routed. */
 export interface TestRequestInfo {
@@ -30,7 +31,9 @@ export type RecordedMethod =
   | "egress.removeAllowed"
   | "egress.removeDenied"
   | "egress.setAllowed"
-  | "egress.setDenied";
+  | "egress.setDenied"
+  | "exec"
+  | "execSignal";
 
 /** One call that reached an instance. A `fetch` is recorded once per attempt. */
 export interface RecordedCall {
@@ -65,6 +68,8 @@ export interface TestContextOptions extends Omit<ContainerContextOptions, "rando
   realTime?: boolean;
   /** Pool size per container when no `specs` are given (default 3). */
   maxInstances?: number | Record<string, number>;
+  /** Plays `exec` per container: `{ shell: (cmd, info) => ({ exitCode: 0, stdout: "hi\n" }) }`. */
+  exec?: Readonly<Record<string, TestExecHandler>>;
 }
 
 /** Inspection members of the test double. */

@@ -43,6 +43,8 @@ export function fakeNamespace(script: Script) {
         destroy: call("destroy"),
         getState: call("getState"),
         renewActivityTimeout: call("renewActivityTimeout"),
+        exec: call("exec"),
+        execSignal: call("execSignal"),
         allowHost: call("allowHost"),
         denyHost: call("denyHost"),
         removeAllowedHost: call("removeAllowedHost"),
