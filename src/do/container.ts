@@ -17,11 +17,13 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { ContainerDefinition } from "../definition/types.js";
+import type { ExecWireOptions } from "../exec-wire.js";
 import { HEADERS } from "../protocol.js";
 import { ActivityTracker, releaseOnAbort } from "./activity.js";
 import { Egress } from "./egress.js";
 import { EnvironmentResolver } from "./environment.js";
 import { classifyProxyError, errorResponse, MoorageError, messageOf } from "./errors.js";
+import { checkExecRequest, type ExecCapable, ExecRegistry, runExec } from "./exec.js";
 import { Lifecycle, type PlatformContainer, type StartOptions, type StopSignal } from "./lifecycle.js";
 import { consoleSink, type LifecycleEvent, type LifecycleSink, lifecycleRecord } from "./lifecycle-log.js";
 import { LEGACY_PORT_HEADER, proxyToContainer } from "./proxy.js";
@@ -87,6 +89,7 @@ export class MoorageContainer<Env = unknown> extends DurableObject<Env> {
   lifecycleSink: LifecycleSink = consoleSink;
 
   readonly #container: PlatformContainer;
+  readonly #execs = new ExecRegistry();
   readonly #ledger: RunLedger;
   readonly #timers: Timers;
   readonly #lifecycle: Lifecycle;
@@ -286,6 +289,35 @@ export class MoorageContainer<Env = unknown> extends DurableObject<Env> {
   /** Pushes back `sleepAfter` for activity Moorage cannot see (work the container does on its own). */
   async renewActivityTimeout(): Promise<void> {
     this.#timers.touch();
+  }
+
+  // ===================== RPC: exec (see ./exec.ts) =====================
+
+  /**
+   * Runs `cmd` in the container, starting it first (like a request, with the definition's environment), and
+   * returns the framed stream of `../exec-wire.ts`. Counts as activity until the process ends or the caller
+   * cancels the stream (which kills it).
+   */
+  async exec(
+    cmd: string[],
+    options?: ExecWireOptions,
+    stdin?: ReadableStream<Uint8Array>,
+  ): Promise<ReadableStream<Uint8Array>> {
+    const request = checkExecRequest(cmd, options);
+    await this.start();
+    const release = this.#activity.begin();
+    return runExec(
+      this.#container as unknown as ExecCapable,
+      request.cmd,
+      { ...request.options, stdin },
+      { registry: this.#execs, onEnd: () => release() },
+    );
+  }
+
+  /** Signals a process `exec` started; false when it has already ended. */
+  async execSignal(id: string, signo: number): Promise<boolean> {
+    if (typeof id !== "string" || !Number.isInteger(signo) || signo < 1 || signo > 64) return false;
+    return this.#execs.signal(id, signo);
   }
 
   // ===================== RPC: egress =====================
