@@ -256,6 +256,8 @@ describe("RPC surface", () => {
         "allowHost",
         "denyHost",
         "destroy",
+        "exec",
+        "execSignal",
         "fetch",
         "getState",
         "removeAllowedHost",
