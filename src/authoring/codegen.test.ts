@@ -157,5 +157,5 @@ describe("renderContainersModule", () => {
     });
     expect(tsc.stdout + tsc.stderr).toBe("");
     expect(tsc.status).toBe(0);
-  });
+  }, 30_000);
 });

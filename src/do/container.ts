@@ -358,6 +358,7 @@ export class MoorageContainer<Env = unknown> extends DurableObject<Env> {
     await this.#egress.apply(this.#container, this.ctx.exports, {
       container: this.exportName,
       instance: this.#instanceName(),
+      generation: this.#ledger.generation,
     });
   }
 

@@ -48,6 +48,13 @@ export interface InterceptingContainer {
 
 type OutboundFactory = (options: { props: OutboundProps }) => Fetcher;
 
+/** Who the interception is for: the container, the instance and the run generation. */
+export interface EgressIdentity {
+  container: string;
+  instance: string;
+  generation: number;
+}
+
 export class Egress {
   #stored: Stored;
 
@@ -121,11 +128,13 @@ export class Egress {
     return [...hosts];
   }
 
-  props(identity: { container: string; instance: string }): OutboundProps {
+  props(identity: EgressIdentity): OutboundProps {
     const props: OutboundProps = {
       className: this.className,
       container: identity.container,
       instance: identity.instance,
+      generation: identity.generation,
+      labels: { ...this.definition.labels },
       enableInternet: this.definition.enableInternet,
       deniedHosts: this.deniedHosts,
     };
@@ -135,11 +144,7 @@ export class Egress {
   }
 
   /** Applies the current configuration to the (starting or running) container. */
-  async apply(
-    container: InterceptingContainer,
-    exports: unknown,
-    identity: { container: string; instance: string },
-  ): Promise<void> {
+  async apply(container: InterceptingContainer, exports: unknown, identity: EgressIdentity): Promise<void> {
     const factory = (exports as { MoorageOutbound?: OutboundFactory } | undefined)?.MoorageOutbound;
     if (typeof factory !== "function") {
       throw new MoorageError(

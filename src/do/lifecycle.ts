@@ -19,6 +19,7 @@ import { classifyStartError, MoorageError, messageOf } from "./errors.js";
 import { type ContainerHooks, hooksFor, type RunContext, type StopDetails } from "./hooks.js";
 import type { LifecycleEvent, StopReason } from "./lifecycle-log.js";
 import { waitForPorts } from "./ports.js";
+import { type RawPort, rawGetStatus } from "./raw-http.js";
 import { waitUntilReady } from "./readiness.js";
 import type { PendingStop, RunLedger } from "./run-ledger.js";
 import { RunState } from "./run-state.js";
@@ -152,6 +153,7 @@ export class Lifecycle {
         await this.host.egress.apply(container, this.host.ctx.exports, {
           container: this.host.exportName,
           instance,
+          generation: ledger.generation + 1,
         });
         if (container.running) throw new MoorageError("starting", `moorage: ${this.#who()} is being started`);
         const startedAt = Date.now();
@@ -180,7 +182,7 @@ export class Lifecycle {
       const begun = Date.now();
       const ports = await waitForPorts({
         ports: definition.requiredPorts,
-        port: (port) => container.getTcpPort(port),
+        status: this.#probe,
         budgetMs: this.host.tunables.portReadyTimeoutMs,
         isRunning: () => container.running && this.state.generation === generation,
         subject: this.#who(),
@@ -196,7 +198,7 @@ export class Lifecycle {
         const probeStart = Date.now();
         const result = await waitUntilReady({
           checks: definition.readyOn,
-          port: (port) => container.getTcpPort(port),
+          status: this.#probe,
           budgetMs: definition.readyTimeoutSeconds * 1000,
           intervalMs: this.host.tunables.readyPollIntervalMs,
           subject: this.#who(),
@@ -222,6 +224,10 @@ export class Lifecycle {
       throw failure;
     }
   }
+
+  /** One probe: a GET on its own raw socket (see raw-http.ts for why not `fetch`). */
+  readonly #probe = (port: number, path: string, timeoutMs: number) =>
+    rawGetStatus(this.host.container.getTcpPort(port) as unknown as RawPort, path, timeoutMs);
 
   /** Watches `generation`'s exit. Idempotent per generation. */
   #watch(generation: number): void {

@@ -14,6 +14,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { type BridgeCaller, bridgeOutboundHandler } from "./bridge.js";
 import { BRIDGE_HOST } from "./environment.js";
+import { consoleSink, lifecycleRecord } from "./lifecycle-log.js";
 
 /** Who is calling out: the container's export name, the instance, and the host it called. */
 export interface OutboundCaller extends BridgeCaller {
@@ -47,7 +48,13 @@ export interface OutboundProps {
   /** Absent: no allow-list. */
   allowedHosts?: string[];
   deniedHosts: string[];
+  /** The run generation the interception was set up for. */
+  generation: number;
+  labels: Record<string, string>;
 }
+
+/** How an intercepted request was answered, as reported on `egress` lifecycle records. */
+export type EgressDecision = "bridge" | "denied" | "not-allowed" | "handler" | "catch-all" | "internet" | "no-internet";
 
 type ContainerClass = abstract new (...args: never[]) => unknown;
 
@@ -102,22 +109,60 @@ function disallowed(): Response {
   return new Response("Origin is disallowed", { status: 520 });
 }
 
-/** The decision for one intercepted request (exported for the unit suite; the entrypoint is a thin wrapper). */
-export async function answerOutbound(request: Request, env: unknown, props: OutboundProps): Promise<Response> {
-  const host = new URL(request.url).hostname.toLowerCase().replace(/\.+$/, "");
-  const caller: OutboundCaller = { container: props.container, instance: props.instance, host };
-  if (host === BRIDGE_HOST) return bridgeOutboundHandler(request, env, caller);
-  if (matchesAny(props.deniedHosts, host)) return disallowed();
+/** The decision for one intercepted request (no side effects). */
+export function decideOutbound(
+  host: string,
+  props: OutboundProps,
+): { decision: EgressDecision; handler?: OutboundHandler<unknown> } {
+  if (host === BRIDGE_HOST) return { decision: "bridge" };
+  if (matchesAny(props.deniedHosts, host)) return { decision: "denied" };
   const allowed = props.allowedHosts === undefined ? undefined : matchesAny(props.allowedHosts, host);
-  if (allowed === false) return disallowed();
+  if (allowed === false) return { decision: "not-allowed" };
   const handlers = outboundHandlersFor(props.className);
   const byHost = handlers.byHost ?? {};
   const handler =
     byHost[host] ?? Object.entries(byHost).find(([pattern]) => pattern !== host && hostMatches(pattern, host))?.[1];
-  if (handler) return handler(request, env, caller);
-  if (handlers.catchAll) return handlers.catchAll(request, env, caller);
-  if (allowed === true || props.enableInternet) return fetch(request);
-  return disallowed();
+  if (handler) return { decision: "handler", handler };
+  if (handlers.catchAll) return { decision: "catch-all", handler: handlers.catchAll };
+  if (allowed === true || props.enableInternet) return { decision: "internet" };
+  return { decision: "no-internet" };
+}
+
+/**
+ * Answers one intercepted request and reports the decision as an `egress` lifecycle record (`host`, `decision`,
+ * `method`; never the path or headers, which may carry secrets).
+ */
+export async function answerOutbound(request: Request, env: unknown, props: OutboundProps): Promise<Response> {
+  const host = new URL(request.url).hostname.toLowerCase().replace(/\.+$/, "");
+  const caller: OutboundCaller = { container: props.container, instance: props.instance, host };
+  const { decision, handler } = decideOutbound(host, props);
+  try {
+    consoleSink(
+      lifecycleRecord(
+        "egress",
+        {
+          container: props.container,
+          instance: props.instance,
+          labels: props.labels ?? {},
+          generation: props.generation,
+        },
+        { host, decision, method: request.method },
+      ),
+    );
+  } catch {
+    // Reporting never changes the answer.
+  }
+  switch (decision) {
+    case "bridge":
+      return bridgeOutboundHandler(request, env, caller);
+    case "handler":
+    case "catch-all":
+      return (handler as OutboundHandler<unknown>)(request, env, caller);
+    case "internet":
+      return fetch(request);
+    default:
+      return disallowed();
+  }
 }
 
 /**

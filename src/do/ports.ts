@@ -3,26 +3,25 @@
  * quarter of a second between an app opening its port and its first request; here every port is checked in
  * parallel, first after 10 ms, backing off by 1.5x to at most 100 ms, within one bounded budget.
  *
- * A check is one HTTP request to the port (`GET /` with `connection: close`): any HTTP answer means the port is
- * open; workerd's "not listening" error (the sidecar's CONNECT got a 400) means not yet. The answer's body is
- * cancelled and the connection closed, so a pooled tunnel never carries a half-read response into the first real
- * request. A container that exits meanwhile ends the wait at once.
+ * A check is one `GET /` sent through `status()` (in production on its own raw socket, `raw-http.ts`, so the HTTP
+ * connection pool the real requests use is never touched): any HTTP answer means the port is open; workerd's "not
+ * listening" error (the sidecar's CONNECT got a 400) means not yet. A container that exits meanwhile ends the wait
+ * at once.
  *
  * Boundary: port checks only. Probing application readiness (`readyOn`) is `readiness.ts`.
  */
 import { MoorageError, messageOf } from "./errors.js";
-
-/** The part of a container TCP port a check needs (`ctx.container.getTcpPort(port)`). */
-export interface PortFetcher {
-  fetch(input: string, init?: RequestInit): Promise<Response>;
-}
+import type { StatusProbe } from "./readiness.js";
 
 export const FIRST_PORT_CHECK_MS = 10;
 export const MAX_PORT_CHECK_MS = 100;
+/** Longest wait for one check's answer. */
+const CHECK_TIMEOUT_MS = 2_000;
 
 export interface PortWaitOptions {
   ports: readonly number[];
-  port(port: number): PortFetcher;
+  /** How one check is sent. */
+  status: StatusProbe;
   budgetMs: number;
   /** False once the container has exited. */
   isRunning(): boolean;
@@ -38,15 +37,6 @@ export interface PortWaitResult {
 }
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Cancels a check's response body so its connection is released, never reused half-read. */
-export async function discard(response: Response): Promise<void> {
-  try {
-    await response.body?.cancel();
-  } catch {
-    // Already closed.
-  }
-}
 
 /** Resolves once every port answers; rejects when the container exits or the budget runs out. */
 export async function waitForPorts(options: PortWaitOptions): Promise<PortWaitResult> {
@@ -68,10 +58,7 @@ export async function waitForPorts(options: PortWaitOptions): Promise<PortWaitRe
       }
       attempts++;
       try {
-        const response = await options
-          .port(port)
-          .fetch("http://moorage-port-check/", { method: "GET", headers: { connection: "close" } });
-        await discard(response);
+        await options.status(port, "/", CHECK_TIMEOUT_MS);
         return attempts;
       } catch (error) {
         last = messageOf(error);

@@ -6,39 +6,35 @@ import { describe, expect, it } from "vitest";
 import { waitUntilReady } from "./readiness.js";
 
 describe("waitUntilReady", () => {
-  it("runs probes in parallel, each on its own port until it answers its status, closing every connection", async () => {
+  it("runs probes in parallel, each on its own port and path until it answers its status", async () => {
     const calls = new Map<number, number>();
-    const headers: (string | null)[] = [];
+    const paths: string[] = [];
     const result = await waitUntilReady({
       checks: [
         { path: "/a", port: 1, status: 200 },
         { path: "/b", port: 2, status: 204 },
       ],
-      port: (port) => ({
-        fetch: async (_url, init) => {
-          headers.push(new Headers(init?.headers).get("connection"));
-          const n = (calls.get(port) ?? 0) + 1;
-          calls.set(port, n);
-          return new Response(null, { status: n >= port + 2 ? (port === 1 ? 200 : 204) : 503 });
-        },
-      }),
+      status: async (port, path) => {
+        paths.push(`${port}${path}`);
+        const n = (calls.get(port) ?? 0) + 1;
+        calls.set(port, n);
+        return n >= port + 2 ? (port === 1 ? 200 : 204) : 503;
+      },
       budgetMs: 5_000,
       intervalMs: 10,
       subject: "test",
     });
     expect(result.attempts).toEqual([3, 4]);
-    expect(new Set(headers)).toEqual(new Set(["close"]));
+    expect(new Set(paths)).toEqual(new Set(["1/a", "2/b"]));
   });
 
   it("reports the last error when a probe never answered", async () => {
     await expect(
       waitUntilReady({
         checks: [{ path: "/ready", port: 8080, status: 200 }],
-        port: () => ({
-          fetch: async () => {
-            throw new Error("connection refused");
-          },
-        }),
+        status: async () => {
+          throw new Error("connection refused");
+        },
         budgetMs: 100,
         intervalMs: 10,
         subject: 'container "api"',
@@ -51,7 +47,7 @@ describe("waitUntilReady", () => {
     await expect(
       waitUntilReady({
         checks: [{ path: "/ready", port: 8080, status: 200 }],
-        port: () => ({ fetch: async () => new Response(null, { status: 503 }) }),
+        status: async () => 503,
         budgetMs: 5_000,
         intervalMs: 10,
         subject: 'container "api"',

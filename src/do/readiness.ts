@@ -5,8 +5,9 @@
  * and what it last saw. Probes start 10 ms apart and back off (1.5x) to the probe interval (50 ms by default), so a
  * gate opens within a few tens of milliseconds of the app's readiness without hammering a slow-booting app.
  *
- * Every probe is sent with `connection: close` and its body is cancelled: a body-less answer (a 204 on an admin
- * port) must never leave a pooled tunnel that the first real request to that port then finds closed.
+ * Probes go through `status(port, path, timeoutMs)`, in production `raw-http.ts` (one raw socket per probe): a
+ * body-less answer (a 204 on an admin port) must never leave a pooled connection that the first real request to
+ * that port then finds closed.
  *
  * Boundary: probing only. Which run needs probing (never a run that is already ready) and holding requests while
  * it happens are the container class's job. Never call this inside `blockConcurrencyWhile`: a rejection there
@@ -14,12 +15,9 @@
  */
 import type { ResolvedReadyCheck } from "../definition/types.js";
 import { MoorageError } from "./errors.js";
-import { discard } from "./ports.js";
 
-/** The part of a container TCP port a probe needs (`ctx.container.getTcpPort(port)`). */
-export interface ProbeFetcher {
-  fetch(input: string, init?: RequestInit): Promise<Response>;
-}
+/** Sends `GET path` to a container port and resolves with the answer's status (rejects when nothing answers). */
+export type StatusProbe = (port: number, path: string, timeoutMs: number) => Promise<number>;
 
 /** Longest pause between two attempts of one probe (Knative polls every 50 ms; the platform library every 300 ms). */
 export const DEFAULT_READY_POLL_INTERVAL_MS = 50;
@@ -30,8 +28,8 @@ export const MAX_PROBE_ATTEMPT_MS = 5_000;
 
 export interface ReadinessOptions {
   checks: readonly ResolvedReadyCheck[];
-  /** Returns the fetcher for a container port. */
-  port(port: number): ProbeFetcher;
+  /** How one probe attempt is sent. */
+  status: StatusProbe;
   /** Total budget for all probes together. */
   budgetMs: number;
   /** Longest pause between attempts. */
@@ -86,7 +84,6 @@ export async function waitUntilReady(options: ReadinessOptions): Promise<Readine
 
   const probe = async (check: ResolvedReadyCheck): Promise<number> => {
     const outcome: ProbeOutcome = { attempts: 0 };
-    const url = `http://container${check.path}`;
     let pauseMs = Math.min(FIRST_READY_POLL_MS, interval);
     for (;;) {
       if (stop.signal.aborted) return outcome.attempts;
@@ -97,31 +94,18 @@ export async function waitUntilReady(options: ReadinessOptions): Promise<Readine
         );
       }
       outcome.attempts++;
-      const attempt = new AbortController();
-      const onStop = () => attempt.abort();
-      stop.signal.addEventListener("abort", onStop, { once: true });
-      const timer = setTimeout(
-        () => attempt.abort(),
-        Math.max(1, Math.min(MAX_PROBE_ATTEMPT_MS, deadline - Date.now())),
-      );
       try {
-        const response = await options
-          .port(check.port)
-          .fetch(url, { method: "GET", headers: { connection: "close" }, signal: attempt.signal });
-        await discard(response);
-        if (response.status === check.status) return outcome.attempts;
-        outcome.lastStatus = response.status;
+        const status = await options.status(
+          check.port,
+          check.path,
+          Math.max(1, Math.min(MAX_PROBE_ATTEMPT_MS, deadline - Date.now())),
+        );
+        if (status === check.status) return outcome.attempts;
+        outcome.lastStatus = status;
         outcome.lastError = undefined;
       } catch (error) {
         outcome.lastStatus = undefined;
-        outcome.lastError = attempt.signal.aborted
-          ? "timed out"
-          : error instanceof Error
-            ? error.message
-            : String(error);
-      } finally {
-        clearTimeout(timer);
-        stop.signal.removeEventListener("abort", onStop);
+        outcome.lastError = error instanceof Error ? error.message : String(error);
       }
       if (Date.now() + pauseMs >= deadline) {
         throw new MoorageError(

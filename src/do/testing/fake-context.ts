@@ -7,9 +7,10 @@
  * "Container exited with unexpected exit code: N" (with an `exitCode` property) otherwise, or with the runtime's
  * own message (`exit({ message })`); `signal()` throws on a stopped container; `destroy()` kills (exit 137);
  * `getTcpPort(n).fetch` throws "Container is not listening to port n" until the port opens, then hands requests to
- * the test's `app` handler. Port checks (`http://moorage-port-check/`) are answered by the fake and counted, so
- * `appRequests` holds only what the app itself would care about. Interception calls and inactivity timeouts are
- * recorded.
+ * the test's `app` handler; `getTcpPort(n).connect()` gives a raw socket that answers one HTTP/1.1 request with its
+ * status line (how Moorage sends port checks and `readyOn` probes). Port checks (`GET /` on a raw socket) are
+ * answered by the fake and counted in `portChecks`, so `appRequests` holds only what the app itself would care
+ * about. Interception calls and inactivity timeouts are recorded.
  *
  * `createFakeContext` adds storage (sync `kv`, alarms), `ctx.exports.MoorageOutbound` (runs the real outbound
  * decision) and an id whose `name` is set the way workerd sets it for `idFromName` ids.
@@ -136,18 +137,52 @@ export class FakeContainer {
   getTcpPort(port: number): Fetcher {
     return {
       fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
-        if (!this.#running || Date.now() < this.#listeningAt) {
-          throw new Error(`Container is not listening to port ${port}`);
-        }
+        if (!this.#listening()) throw new Error(`Container is not listening to port ${port}`);
         const request = new Request(input, init);
-        if (new URL(request.url).hostname === "moorage-port-check") {
-          this.portChecks++;
-          return new Response("not found", { status: 404 });
-        }
         this.appRequests.push({ url: request.url, port, method: request.method, headers: request.headers });
         return this.app(request, port);
       },
+      connect: () => this.#socket(port),
     } as unknown as Fetcher;
+  }
+
+  #listening(): boolean {
+    return this.#running && Date.now() >= this.#listeningAt;
+  }
+
+  /** A raw socket that reads one request head and answers with the app's status line, then closes. */
+  #socket(port: number) {
+    let head = "";
+    let answer: ReadableStreamDefaultController<Uint8Array> | undefined;
+    const readable = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        answer = controller;
+      },
+    });
+    const respond = async (path: string) => {
+      if (!this.#listening()) {
+        answer?.error(new Error(`Container is not listening to port ${port}`));
+        return;
+      }
+      let status = 404;
+      if (path === "/") this.portChecks++;
+      else {
+        const url = `http://container${path}`;
+        this.appRequests.push({ url, port, method: "GET", headers: new Headers() });
+        const response = await this.app(new Request(url), port);
+        await response.body?.cancel();
+        status = response.status;
+      }
+      answer?.enqueue(new TextEncoder().encode(`HTTP/1.1 ${status} X\r\nconnection: close\r\n\r\n`));
+      answer?.close();
+    };
+    const writable = new WritableStream<Uint8Array>({
+      write: (chunk) => {
+        head += new TextDecoder().decode(chunk);
+        if (head.includes("\r\n\r\n")) void respond(/^GET (\S+) /.exec(head)?.[1] ?? "/");
+      },
+    });
+    return { readable, writable, opened: Promise.resolve({}), closed: Promise.resolve(), close: async () => {} };
   }
 
   async setInactivityTimeout(durationMs: number): Promise<void> {
