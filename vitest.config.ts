@@ -1,9 +1,14 @@
 /**
- * Two suites: `unit` (Node, fakes, fast; tests live beside the code they test) and `real` (real workerd via
- * wrangler, real Docker containers; one file at a time because they share one Docker engine).
+ * Suites: `unit` (Node, fakes, fast; tests live beside the code they test), `real` (real workerd via wrangler,
+ * real Docker containers; one file at a time because they share one Docker engine) and `workers` (the
+ * examples/worker-tests example: Worker tests inside workerd with `@cloudflare/vitest-pool-workers`).
  */
+
 import { fileURLToPath } from "node:url";
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 export default defineConfig({
   test: {
@@ -25,6 +30,23 @@ export default defineConfig({
           testTimeout: 60_000,
           include: ["src/**/*.test.ts", "test/unit/**/*.test.ts"],
           environment: "node",
+        },
+      },
+      {
+        // A user's Worker tests in the Workers pool, as examples/worker-tests/README.md sets them up. The example
+        // imports "moorage" like an app; here it resolves to this checkout's sources, so no build is needed.
+        root: here("./examples/worker-tests"),
+        plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.jsonc" } })],
+        resolve: {
+          alias: [
+            { find: /^moorage$/, replacement: here("./src/index.ts") },
+            { find: /^moorage\/internal$/, replacement: here("./src/internal/index.ts") },
+          ],
+        },
+        test: {
+          name: "workers",
+          include: ["test/**/*.test.ts"],
+          globalSetup: ["./test/global-setup.ts"],
         },
       },
       {

@@ -201,3 +201,24 @@ describe("types (checked by tsc: `npm run typecheck` fails if they drift)", () =
     createContainerTestContext<typeof containerSpecs>({ renderer: () => new Response("ok") });
   });
 });
+
+describe("bindings, for Worker code that calls containers(env) itself", () => {
+  it("serve each CONTAINER_X binding from the double, recording the Worker's calls", async () => {
+    const c = createContainerTestContext<typeof containerSpecs>({
+      transcoder: coldStart(1, (_request, { instance }) => Response.json({ instance })),
+    });
+    expect(Object.keys(c.bindings)).toEqual(["CONTAINER_TRANSCODER"]);
+    // What a Worker does with the env it is given: its own client, over the double's bindings.
+    const workerClient = createContainerContext({ OTHER: "kept", ...c.bindings }, containerSpecs);
+    const res = await workerClient.transcoder.get("v-1").fetch("/transcode");
+    expect(await res.json()).toEqual({ instance: "v-1" });
+    expect(res.headers.get("moorage-attempts")).toBe("2");
+    expect(c.callsTo("transcoder", "v-1")).toHaveLength(2);
+  });
+
+  it("refuse a container named like the double's own bindings member", () => {
+    expect(() => createContainerTestContext({ bindings: () => new Response("ok") })).toThrow(
+      'a container named "bindings" would hide the double\'s own "bindings" member',
+    );
+  });
+});

@@ -20,7 +20,7 @@ import type {
   TestInstance,
 } from "./types.js";
 
-const CONTROL_NAMES: ReadonlySet<string> = new Set(["calls", "callsTo", "instance", "now", "reset"]);
+const CONTROL_NAMES: ReadonlySet<string> = new Set(["bindings", "calls", "callsTo", "instance", "now", "reset"]);
 
 /** With the generated specs: types, binding names and pool sizes all come from them. */
 export function createContainerTestContext<const S extends readonly ContainerSpec[]>(
@@ -84,6 +84,7 @@ export function createContainerTestContext(
       world.calls.length = 0;
       world.instances.clear();
     },
+    bindings: Object.freeze({ ...env }),
   };
   return Object.defineProperties({ ...containers }, Object.getOwnPropertyDescriptors(controls)) as TestContainerContext<
     readonly ContainerSpec[]

@@ -84,6 +84,13 @@ export interface TestControls {
   now(): number;
   /** Forgets recorded calls and instance state. */
   reset(): void;
+  /**
+   * The container bindings the double serves (`CONTAINER_X`, one per container), for code that calls
+   * `containers(env)` itself: spread them over a real env, `worker.fetch(request, { ...env, ...c.bindings }, ctx)`,
+   * and the Worker's own client routes into the handlers (recorded like the double's own calls). This is how Worker
+   * tests run in `@cloudflare/vitest-pool-workers`, which disables containers.
+   */
+  readonly bindings: Readonly<Record<string, unknown>>;
 }
 
 /** The double: the client's context for `S`, plus inspection. */
