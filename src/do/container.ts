@@ -10,12 +10,14 @@
  *
  * RPC surface (every other member is private, so nothing else is reachable through a stub): `fetch`, `start`,
  * `stop`, `destroy`, `getState`, `renewActivityTimeout`, `allowHost`, `denyHost`, `removeAllowedHost`,
- * `removeDeniedHost`, `setAllowedHosts`, `setDeniedHosts` (and the platform's `alarm` handler).
+ * `removeDeniedHost`, `setAllowedHosts`, `setDeniedHosts`, `mooragePoolReport`, `mooragePoolState` (pools, see
+ * `pool-member.ts`) (and the platform's `alarm` handler).
  *
  * Boundary: wiring and the public surface. Runs (`lifecycle.ts`), state (`run-state.ts`, `run-ledger.ts`), timers
  * (`timers.ts`), egress (`egress.ts`, `outbound.ts`) and proxying (`proxy.ts`) each live in their own module.
  */
 import { DurableObject } from "cloudflare:workers";
+import type { LoadReport, PoolState, ScalePolicy } from "../client/pool-scaling.js";
 import type { ContainerDefinition } from "../definition/types.js";
 import type { ExecWireOptions } from "../exec-wire.js";
 import { HEADERS } from "../protocol.js";
@@ -26,6 +28,7 @@ import { classifyProxyError, errorResponse, MoorageError, messageOf } from "./er
 import { checkExecRequest, type ExecCapable, ExecRegistry, runExec } from "./exec.js";
 import { Lifecycle, type PlatformContainer, type StartOptions, type StopSignal } from "./lifecycle.js";
 import { consoleSink, type LifecycleEvent, type LifecycleSink, lifecycleRecord } from "./lifecycle-log.js";
+import { PoolMember } from "./pool-member.js";
 import { LEGACY_PORT_HEADER, proxyToContainer } from "./proxy.js";
 import { DEFAULT_READY_POLL_INTERVAL_MS } from "./readiness.js";
 import { RunLedger } from "./run-ledger.js";
@@ -94,6 +97,8 @@ export class MoorageContainer<Env = unknown> extends DurableObject<Env> {
   readonly #timers: Timers;
   readonly #lifecycle: Lifecycle;
   readonly #activity: ActivityTracker;
+  /** Pools: the hard concurrency limit, load reports, warm `min`, and the coordinator on its reserved instance. */
+  readonly #pool: PoolMember;
   readonly #egress: Egress;
   #instance: string | undefined;
 
@@ -119,6 +124,15 @@ export class MoorageContainer<Env = unknown> extends DurableObject<Env> {
       sleepAfterMs: definition.sleepAfterSeconds * 1000,
       keepContainer: (ms) =>
         (container.running ? container.setInactivityTimeout?.(ms) : undefined) ?? Promise.resolve(),
+    });
+    this.#pool = new PoolMember({
+      exportName,
+      definition,
+      env,
+      waitUntil: (promise) => ctx.waitUntil(promise),
+      instance: () => this.#instanceName(),
+      inflight: () => this.#activity.inflight,
+      running: () => container.running,
     });
     this.#activity = new ActivityTracker(
       () => this.#timers.touch(),
@@ -148,8 +162,13 @@ export class MoorageContainer<Env = unknown> extends DurableObject<Env> {
         },
       },
       instance: () => this.#instanceName(),
-      log: (event, extra) => this.#log(event, extra),
-      busy: () => this.#activity.inflight > 0,
+      log: (event, extra) => {
+        this.#log(event, extra);
+        // A run that became ready or stopped changes what the pool's coordinator should know.
+        if (event === "ready" || event === "stop") this.#pool.changed();
+      },
+      // A pool instance below `min` is kept running without traffic.
+      busy: () => this.#activity.inflight > 0 || this.#pool.keepAwake(),
     });
     this.#lifecycle.reconcile();
   }
@@ -191,9 +210,12 @@ export class MoorageContainer<Env = unknown> extends DurableObject<Env> {
         );
       }
     }
+    // Over `concurrency.limit`: refused before it counts as activity or reaches the app (the client moves it).
+    const refused = this.#pool.admit(this.#who());
+    if (refused) return refused;
     const arrivedAt = Date.now();
     // Activity counts from arrival: a request waiting for a cold start is activity too.
-    const release = this.#activity.begin();
+    const release = this.#pool.enabled ? this.#reporting(this.#activity.begin()) : this.#activity.begin();
     const detach = releaseOnAbort(request.signal, release);
     let extra: Record<string, string> | undefined;
     try {
@@ -221,6 +243,30 @@ export class MoorageContainer<Env = unknown> extends DurableObject<Env> {
     } finally {
       detach();
     }
+  }
+
+  /** Wraps a release so the pool hears of the request's arrival now and of its end when it is released. */
+  #reporting(release: () => void): () => void {
+    this.#pool.changed();
+    let done = false;
+    return () => {
+      release();
+      if (done) return;
+      done = true;
+      this.#pool.changed();
+    };
+  }
+
+  // ===================== RPC: pools =====================
+
+  /** On a pool's coordinator instance: one pool instance's load report. Internal to Moorage (objects call it). */
+  async mooragePoolReport(report: LoadReport, policy: ScalePolicy): Promise<void> {
+    this.#pool.report(report, policy);
+  }
+
+  /** On a pool's coordinator instance: the scaling decision and every instance's last report (`poolState()`). */
+  async mooragePoolState(policy: ScalePolicy): Promise<PoolState> {
+    return this.#pool.state(policy);
   }
 
   /** Joins the shared start; a request aborted meanwhile leaves without cancelling the start for the others. */
@@ -252,7 +298,10 @@ export class MoorageContainer<Env = unknown> extends DurableObject<Env> {
    */
   async start(options?: StartOptions): Promise<void> {
     if (options?.instance !== undefined) this.#learnInstance(String(options.instance));
-    if (this.#lifecycle.state.phase === "serving") return;
+    if (this.#lifecycle.state.phase === "serving") {
+      this.#pool.changed();
+      return;
+    }
     await this.#lifecycle.ensureServing(options);
   }
 

@@ -260,6 +260,8 @@ describe("RPC surface", () => {
         "execSignal",
         "fetch",
         "getState",
+        "mooragePoolReport",
+        "mooragePoolState",
         "removeAllowedHost",
         "removeDeniedHost",
         "renewActivityTimeout",
