@@ -60,6 +60,22 @@ describe("pool(): busy refusals", () => {
   });
 });
 
+describe("pool(): every instance busy", () => {
+  it("waits a backoff, then moves across the pool again, and is served once a slot frees", async () => {
+    let full = true;
+    const t = setup((_r, instance) => (full ? busy() : new Response(instance)));
+    const pending = t.api.pool({ attempts: 3 }).fetch("/jobs", { method: "POST", body: "x" });
+    await t.flush();
+    expect(t.sent).toHaveLength(3);
+    full = false;
+    await t.advance(500);
+    const res = await pending;
+    expect(res.status).toBe(200);
+    expect(res.headers.get(HEADERS.attempts)).toBe("2");
+    expect(res.headers.get(HEADERS.busyMoves)).toBe("2");
+  });
+});
+
 describe("pool({ hedge })", () => {
   /** Fills the latency window with instant answers, so the hedge delay is the floor. */
   async function warm(t: ReturnType<typeof setup>) {

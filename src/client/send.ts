@@ -64,10 +64,14 @@ export async function send(
   let instance = "";
   let previous: ColdStartSignal | undefined;
   let busyMoves = 0;
+  /** Busy moves since the last attempt began: each attempt may move across the pool once. */
+  let roundMoves = 0;
+  /** The last attempt ended on a busy refusal with no instance left to move to: wait before the next. */
+  let allBusy = false;
 
   for (let attempt = 1; ; attempt++) {
     // `pool` waits only when the last failure was a cold start; an application failure moves on at once.
-    if (attempt > 1 && (route.kind === "instance" || previous !== undefined)) {
+    if (attempt > 1 && (route.kind === "instance" || previous !== undefined || allBusy)) {
       await ctx.clock.sleep(backoffDelay(policy, attempt, ctx.random), prepared.signal);
     }
     instance =
@@ -121,11 +125,12 @@ export async function send(
     if (
       route.kind === "pool" &&
       response.headers.get(HEADERS.error) === "busy" &&
-      busyMoves < busyMoveBound(route) &&
+      roundMoves < busyMoveBound(route) &&
       prepared.replayable &&
       !prepared.signal?.aborted
     ) {
       busyMoves++;
+      roundMoves++;
       report(ctx.onAttempt, { ...base, outcome: "busy", willRetry: true, status: response.status });
       response.body?.cancel().catch(() => {});
       previous = undefined;
@@ -140,6 +145,9 @@ export async function send(
       report(ctx.onCall, callEvent(ctx, instance, attempt, waitMs, startedAt, response, coldStartMs, busyMoves));
       return response;
     }
+    // Every instance refused busy: the next attempt (if any) waits a backoff and moves across the pool again.
+    allBusy = response.headers.get(HEADERS.error) === "busy";
+    roundMoves = 0;
     const signal = await matchResponseSignal(response);
     const retry = hasNext && (await wantsRetry(route, { response, instance, attempt }, signal));
     report(ctx.onAttempt, {

@@ -1,0 +1,150 @@
+/**
+ * Issue 11 against real workerd and Docker: a pool's hard concurrency limit (the app counts: never above `limit`,
+ * the excess moved, none lost, none run twice), hedged requests against a slow instance, no hedge for a POST
+ * without an idempotency mark, warm `min` instances, and scaling up and back down. The fixture app
+ * (test/fixtures/pool-app) counts its own in-flight requests and the request ids it ran.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { preparePoolApp, removePoolApp } from "../fixtures/pool-app/prepare.js";
+import { probeEngine, requireEngine, shouldSkip, startWranglerDev, type WranglerDev } from "./harness.js";
+
+const skipped = await shouldSkip();
+
+let dev: WranglerDev | undefined;
+let dir: string | undefined;
+
+beforeAll(async () => {
+  if (skipped) return;
+  await probeEngine();
+  const engine = await requireEngine();
+  dir = await preparePoolApp(engine.baseImage);
+  dev = await startWranglerDev({ cwd: dir, readyTimeoutMs: 240_000 });
+}, 300_000);
+
+afterAll(async () => {
+  try {
+    await dev?.stop();
+  } finally {
+    if (dir) removePoolApp(dir);
+  }
+});
+
+const url = (path: string) => `${dev?.url}${path}`;
+
+async function json<T>(path: string, init?: RequestInit): Promise<{ status: number; headers: Headers; body: T }> {
+  const res = await fetch(url(path), { ...init, signal: AbortSignal.timeout(60_000) });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, headers: res.headers, body: body as T };
+}
+
+type Stats = { index: number; status: number; body: { boot: string; peak: number; seen: Record<string, number> } };
+
+/** Polls `check` every 500 ms until it returns a value, for at most `ms`. */
+async function eventually<T>(ms: number, check: () => Promise<T | undefined>): Promise<T | undefined> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+describe.skipIf(skipped)("pools", () => {
+  test("hard limit: no app sees more than limit; the excess is moved, none lost, none run twice", async () => {
+    // Start the three instances first, so the burst below measures the limit, not cold starts.
+    await json("/limited/each/reset?size=3");
+    const ids = Array.from({ length: 9 }, (_, i) => `job-${i}`);
+    const answers = await Promise.all(
+      ids.map((id) => json<{ id: string }>(`/limited/pool/work?ms=1500&id=${id}&attempts=6`, { method: "POST" })),
+    );
+    expect(answers.map((a) => a.status)).toEqual(ids.map(() => 200));
+    expect(answers.map((a) => a.body.id).sort()).toEqual([...ids].sort());
+    // 9 requests on 3 instances x 2 slots: some were refused busy and moved.
+    const moved = answers.filter((a) => Number(a.headers.get("moorage-busy-moves") ?? 0) > 0);
+    expect(moved.length).toBeGreaterThan(0);
+    const stats = (await json<Stats[]>("/limited/each/stats?size=3")).body;
+    for (const s of stats) expect(s.body.peak).toBeLessThanOrEqual(2);
+    const runs: Record<string, number> = {};
+    for (const s of stats) for (const [id, n] of Object.entries(s.body.seen)) runs[id] = (runs[id] ?? 0) + n;
+    expect(runs).toEqual(Object.fromEntries(ids.map((id) => [id, 1])));
+  }, 180_000);
+
+  test("a hedge wins against a slow instance; a POST without an idempotency mark is never hedged", async () => {
+    await json("/hedged/each/reset?size=3");
+    // Enough fast answers for the latency window (20), from every instance.
+    for (let i = 0; i < 30; i++) expect((await json("/hedged/pool/work?hedge=1")).status).toBe(200);
+    // One instance turns slow (3 s per request).
+    const slow = (await json<{ boot: string }>("/hedged/pool/mode?slowMs=3000&attempts=1", { method: "POST" })).body
+      .boot;
+    let won: { boot: string } | undefined;
+    for (let i = 0; i < 40 && !won; i++) {
+      const r = await json<{ boot: string }>("/hedged/pool/work?hedge=1");
+      expect(r.status).toBe(200);
+      if (r.headers.get("moorage-hedged") === "hedge") won = r.body;
+    }
+    expect(won, "no hedge won within 40 calls").toBeDefined();
+    expect(won?.boot).not.toBe(slow);
+
+    // POSTs, some of which land on the slow instance: none is sent twice.
+    const posts = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        json<{ boot: string }>(`/hedged/pool/work?hedge=1&id=post-${i}`, { method: "POST" }),
+      ),
+    );
+    expect(posts.every((p) => p.status === 200 && !p.headers.has("moorage-hedged"))).toBe(true);
+    const stats = (await json<Stats[]>("/hedged/each/stats?size=3")).body;
+    const runs: Record<string, number> = {};
+    for (const s of stats) for (const [id, n] of Object.entries(s.body.seen)) runs[id] = (runs[id] ?? 0) + n;
+    expect(Object.entries(runs).filter(([id]) => id.startsWith("post-"))).toEqual(
+      Array.from({ length: 6 }, (_, i) => [`post-${i}`, 1]),
+    );
+    await json("/hedged/each/reset?size=3");
+  }, 180_000);
+
+  test("warm min: two instances run before the first request, which sees no cold start; a dead one is replaced", async () => {
+    // Reading the state wakes the coordinator, which starts min instances ahead of traffic.
+    const running = await eventually(60_000, async () => {
+      const s = (await json<{ running: number }>("/warm/state")).body;
+      return s.running >= 2 ? s.running : undefined;
+    });
+    expect(running).toBe(2);
+    const first = await json("/warm/pool/work");
+    expect(first.status).toBe(200);
+    expect(first.headers.has("moorage-cold-start-ms")).toBe(false);
+    await json("/warm/destroy/0", { method: "POST" });
+    const destroyedAt = Date.now();
+    // Instance 0 reports that it stopped, and the coordinator starts it again: a report of a new run.
+    const back = await eventually(60_000, async () => {
+      const s = (await json<{ instances: { index: number; running: boolean; at: number }[] }>("/warm/state")).body;
+      return s.instances.find((i) => i.index === 0 && i.running && i.at > destroyedAt);
+    });
+    expect(back).toMatchObject({ index: 0, running: true });
+  }, 180_000);
+
+  test("scales up under load and back down to min once it stops", async () => {
+    let stop = false;
+    let peakDesired = 0;
+    const load = Array.from({ length: 6 }, async () => {
+      while (!stop) await json("/scaled/pool/work?ms=400");
+    });
+    const up = await eventually(60_000, async () => {
+      const s = (await json<{ desired: number }>("/scaled/state")).body;
+      peakDesired = Math.max(peakDesired, s.desired);
+      return s.desired >= 3 ? s.desired : undefined;
+    });
+    stop = true;
+    await Promise.all(load);
+    expect(up).toBe(3);
+    const down = await eventually(90_000, async () => {
+      const s = (await json<{ desired: number; running: number }>("/scaled/state")).body;
+      return s.desired === 1 && s.running <= 1 ? s : undefined;
+    });
+    expect(down).toMatchObject({ desired: 1 });
+  }, 240_000);
+});
