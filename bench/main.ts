@@ -24,6 +24,7 @@ import { ingressPortFor } from "./lib/tunnel.js";
 import { authoring } from "./scenarios/authoring.js";
 import { bridge } from "./scenarios/bridge.js";
 import { coldStarts, herd } from "./scenarios/cold.js";
+import { poolScaling } from "./scenarios/pool-scaling.js";
 import { pools } from "./scenarios/pools.js";
 import { streaming } from "./scenarios/streaming.js";
 import { warmLatency, warmThroughput } from "./scenarios/warm.js";
@@ -136,6 +137,7 @@ async function main(): Promise<void> {
     results.warmThroughput = await scenario("throughput", () => warmThroughput(ctx, 16, fast ? 2 : 10, 1000));
     results.streaming = await scenario("streaming", () => streaming(ctx, 16, fast ? 1 : 3));
     results.pools = await scenario("pools", () => pools(ctx, fast ? 80 : 200));
+    Object.assign(results, { poolScaling: await scenario("pool-scaling", () => poolScaling(ctx, fast ? 80 : 200)) });
     results.bridge = await scenario("bridge", () => bridge(ctx, fast ? 50 : 100, 2));
     results.herd = await scenario("herd", () => herd(ctx, WORKER_NAME, 50));
     await cleanup();
