@@ -1,11 +1,16 @@
 /**
  * Argument splitting for commands that wrap wrangler (`dev`, `deploy`): Moorage's own flags (`--cwd`, `--dir`,
- * `--no-watch` and `--sidecar` for dev, `--help`) are taken, everything else goes to wrangler unchanged, and everything after `--` goes to
+ * `--no-watch`, `--sidecar`, `--ui-port` and `--no-ui` for dev, `--help`) are taken, everything else goes to wrangler unchanged, and everything after `--` goes to
  * wrangler even if it looks like a Moorage flag.
  */
 import { UsageError } from "./errors.js";
 
-const EXAMPLE_VALUE: Record<string, string> = { "--cwd": "./my-worker", "--dir": "moorage", "--sidecar": "moorage" };
+const EXAMPLE_VALUE: Record<string, string> = {
+  "--cwd": "./my-worker",
+  "--dir": "moorage",
+  "--sidecar": "moorage",
+  "--ui-port": "8790",
+};
 
 export interface SplitArgs {
   cwd: string | undefined;
@@ -14,10 +19,13 @@ export interface SplitArgs {
   noWatch: boolean;
   /** `--sidecar` as given (validated by the caller, which also knows the env default). */
   sidecar: string | undefined;
+  /** `--ui-port` as given (validated by the caller). */
+  uiPort: string | undefined;
+  noUi: boolean;
   wrangler: string[];
 }
 
-/** `devFlags`: also take `dev`'s own `--no-watch` and `--sidecar` (for `deploy` they are wrangler's). */
+/** `devFlags`: also take `dev`'s own `--no-watch`, `--sidecar`, `--ui-port` and `--no-ui` (for `deploy` they are wrangler's). */
 export function splitPassthrough(command: string, argv: string[], devFlags: boolean): SplitArgs {
   const out: SplitArgs = {
     cwd: undefined,
@@ -25,6 +33,8 @@ export function splitPassthrough(command: string, argv: string[], devFlags: bool
     help: false,
     noWatch: false,
     sidecar: undefined,
+    uiPort: undefined,
+    noUi: false,
     wrangler: [],
   };
   for (let i = 0; i < argv.length; i++) {
@@ -37,18 +47,21 @@ export function splitPassthrough(command: string, argv: string[], devFlags: bool
       arg.startsWith("--") && arg.includes("=")
         ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
         : [arg, undefined];
-    if (flag === "--cwd" || flag === "--dir" || (devFlags && flag === "--sidecar")) {
+    if (flag === "--cwd" || flag === "--dir" || (devFlags && (flag === "--sidecar" || flag === "--ui-port"))) {
       const value = inline ?? argv[++i];
       if (value === undefined || value.startsWith("--")) {
         throw new UsageError(`moorage ${command}: ${flag} needs a value, e.g. ${flag} ${EXAMPLE_VALUE[flag]}`);
       }
       if (flag === "--cwd") out.cwd = value;
       else if (flag === "--dir") out.dir = value;
+      else if (flag === "--ui-port") out.uiPort = value;
       else out.sidecar = value;
     } else if (arg === "--help" || arg === "-h") {
       out.help = true;
     } else if (devFlags && arg === "--no-watch") {
       out.noWatch = true;
+    } else if (devFlags && arg === "--no-ui") {
+      out.noUi = true;
     } else {
       out.wrangler.push(arg);
     }

@@ -42,13 +42,34 @@ export interface RunningWrangler {
   kill(signal?: NodeJS.Signals): void;
 }
 
-/** Starts wrangler with inherited stdio (its prompts and colours stay wrangler's own). */
+/**
+ * Starts wrangler with inherited stdio (its prompts and colours stay wrangler's own). With `onOutput`, its stdout
+ * and stderr pass through this process instead (written on unchanged, and handed to `onOutput`), keeping colours
+ * when this terminal has them.
+ */
 export function runWrangler(
   bin: string,
   args: string[],
-  options: { cwd: string; env?: Record<string, string> },
+  options: {
+    cwd: string;
+    env?: Record<string, string>;
+    onOutput?: (chunk: Buffer, stream: "stdout" | "stderr") => void;
+  },
 ): RunningWrangler {
-  const child = spawn(bin, args, { cwd: options.cwd, stdio: "inherit", env: { ...process.env, ...options.env } });
+  const tap = options.onOutput;
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
+  if (tap && process.stdout.isTTY && env.FORCE_COLOR === undefined && env.NO_COLOR === undefined) env.FORCE_COLOR = "1";
+  const child = spawn(bin, args, { cwd: options.cwd, stdio: tap ? ["inherit", "pipe", "pipe"] : "inherit", env });
+  if (tap) {
+    child.stdout?.on("data", (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      tap(chunk, "stdout");
+    });
+    child.stderr?.on("data", (chunk: Buffer) => {
+      process.stderr.write(chunk);
+      tap(chunk, "stderr");
+    });
+  }
   // Ctrl-C reaches wrangler through the terminal's process group, but `kill <moorage pid>` (a supervisor, a test
   // harness) reaches only us: forward it so wrangler and its workerd never outlive the command.
   const forward = (signal: NodeJS.Signals) => child.kill(signal);

@@ -7,6 +7,7 @@
  */
 import { DEFAULT_POOL_SIZE, poolInstanceName } from "../definition/naming.js";
 import { POOL_COORDINATOR_INSTANCE } from "../definition/pool.js";
+import { inspecting, inspectRecord, type RequestRecord, writeRecord } from "../records.js";
 import { MoorageContainerError } from "./errors.js";
 import { containerHandle, fetchHandle } from "./handle.js";
 import { type LoadTracker, loadFor } from "./load.js";
@@ -16,7 +17,13 @@ import { PoolView, poolViewFor } from "./pool-view.js";
 import { randomSource, resolvePolicy, systemClock } from "./retry.js";
 import type { Route, SendContext } from "./send.js";
 import type { ContainerStub, NamespaceLike } from "./stub.js";
-import type { ContainerAccessor, ContainerContext, ContainerContextOptions, ContainerSpec } from "./types.js";
+import type {
+  CallEvent,
+  ContainerAccessor,
+  ContainerContext,
+  ContainerContextOptions,
+  ContainerSpec,
+} from "./types.js";
 
 /** The command that regenerates bindings and reconciles `wrangler.jsonc`. */
 export const FIX_BINDINGS_COMMAND = "moorage generate && moorage sync";
@@ -39,7 +46,7 @@ export function createContainerContext<const S extends readonly ContainerSpec[]>
       clock,
       random,
       onAttempt: options.onAttempt,
-      onCall: options.onCall,
+      onCall: withInspectRecord(env, options.onCall),
     };
     context[spec.exportName] = accessor(send, spec, options, env);
   }
@@ -147,4 +154,30 @@ function isNamespace(value: unknown): value is NamespaceLike {
     typeof (value as NamespaceLike).idFromName === "function" &&
     typeof (value as NamespaceLike).get === "function"
   );
+}
+
+/** Under `moorage dev` (`MOORAGE_INSPECT` set), every call also writes a `request` record for the inspector. */
+function withInspectRecord(
+  env: object,
+  onCall: ((event: CallEvent) => void) | undefined,
+): ((event: CallEvent) => void) | undefined {
+  if (!inspecting(env)) return onCall;
+  return (event) => {
+    const fields: Parameters<typeof inspectRecord<RequestRecord>>[1] = {
+      container: event.container,
+      instance: event.instance,
+      attempts: event.attempts,
+      waitMs: Math.round(event.waitMs),
+      totalMs: Math.round(event.totalMs),
+    };
+    if (event.status !== undefined) fields.status = event.status;
+    if (event.coldStartMs !== undefined) fields.coldStartMs = event.coldStartMs;
+    if (event.error !== undefined) {
+      const code = (event.error as { code?: unknown }).code;
+      fields.error =
+        typeof code === "string" ? code : event.error instanceof Error ? event.error.message : String(event.error);
+    }
+    writeRecord(inspectRecord<RequestRecord>("request", fields));
+    onCall?.(event);
+  };
 }

@@ -10,6 +10,7 @@
  *
  * Boundary: the registry and the outbound handler. Attaching the host override to a run is the container class's job.
  */
+import { type BridgeRecord, inspecting, inspectRecord, writeRecord } from "../records.js";
 import { BRIDGE_HOST } from "./environment.js";
 
 /** Who is calling: the container's export name and the instance name (`id` or `pool-N`). */
@@ -48,9 +49,13 @@ export async function bridgeOutboundHandler(request: Request, env: unknown, call
         `\`import { setBridgeHandler } from "moorage/do"; setBridgeHandler((request, env, caller) => ...)\`.`,
     });
   }
+  const began = Date.now();
   try {
-    return await registered(request, env, caller);
+    const response = await registered(request, env, caller);
+    if (inspecting(env)) recordBridgeCall(request, caller, response.status, began);
+    return response;
   } catch (error) {
+    if (inspecting(env)) recordBridgeCall(request, caller, 502, began);
     console.error(
       JSON.stringify({
         source: "moorage",
@@ -65,4 +70,19 @@ export async function bridgeOutboundHandler(request: Request, env: unknown, call
       message: `moorage: the bridge handler threw: ${error instanceof Error ? error.message : String(error)}`,
     });
   }
+}
+
+/** The inspector's record of one bridge call (written only under `moorage dev`, see `src/records.ts`). */
+function recordBridgeCall(request: Request, caller: BridgeCaller, status: number, began: number): void {
+  writeRecord(
+    inspectRecord<BridgeRecord>("bridge", {
+      container: caller.container,
+      instance: caller.instance,
+      mode: "zero-config",
+      method: request.method,
+      path: new URL(request.url).pathname,
+      status,
+      durationMs: Date.now() - began,
+    }),
+  );
 }

@@ -51,6 +51,15 @@ beforeAll(async () => {
       lines: [],
     },
     {
+      id: "s2",
+      name: "workerd-s2-app-ArchiverContainer-dd",
+      env: env("archiver", "latest"),
+      running: true,
+      created: 50,
+      labels: { "dev.workerd.session": "s2" },
+      lines: [],
+    },
+    {
       id: "z1",
       name: "someone-elses",
       env: env("transcoder", "video-1"),
@@ -94,6 +103,13 @@ describe("container logs from the engine", () => {
     const one = await findInstanceContainers(docker.dockerHost, { container: "transcoder", instance: "video-1" });
     expect(one.map((c) => c.id)).toEqual(["a1"]);
     expect(await findInstanceContainers(docker.dockerHost, { container: "nope" })).toEqual([]);
+  });
+
+  it("narrows to one dev session and to containers created since a time", async () => {
+    const s2 = await findInstanceContainers(docker.dockerHost, { session: "s2" });
+    expect(s2.map((c) => [c.id, c.session, c.createdAt])).toEqual([["s2", "s2", 50_000]]);
+    const recent = await findInstanceContainers(docker.dockerHost, { session: "s1", createdSince: 20_000 });
+    expect(recent.map((c) => c.id)).toEqual(["c1", "b1"]);
   });
 
   it("reads a crashed instance's last lines", async () => {

@@ -39,6 +39,10 @@ export interface InstanceContainer {
   /** ISO times from the engine. */
   startedAt?: string;
   finishedAt?: string;
+  /** workerd's dev session (the `dev.workerd.session` label's value). */
+  session?: string;
+  /** Epoch milliseconds the engine created it. */
+  createdAt?: number;
 }
 
 export interface LogLine {
@@ -91,15 +95,24 @@ function envValue(env: readonly string[] | null | undefined, name: string): stri
  */
 export async function findInstanceContainers(
   dockerHost: string,
-  filter: { container?: string; instance?: string } = {},
+  filter: {
+    container?: string;
+    instance?: string;
+    /** Only this dev session's (the `dev.workerd.session` label's value). */
+    session?: string;
+    /** Only containers created at or after this time (epoch ms, to the engine's second). */
+    createdSince?: number;
+  } = {},
 ): Promise<InstanceContainer[]> {
   const filters = encodeURIComponent(JSON.stringify({ label: [WORKERD_SESSION_LABEL] }));
-  const listed = await getJson<Array<{ Id: string; Names?: string[]; Created?: number }>>(
-    dockerHost,
-    `/containers/json?all=1&filters=${filters}`,
-  );
+  const listed = await getJson<
+    Array<{ Id: string; Names?: string[]; Created?: number; Labels?: Record<string, string> | null }>
+  >(dockerHost, `/containers/json?all=1&filters=${filters}`);
+  const since = filter.createdSince === undefined ? undefined : Math.floor(filter.createdSince / 1000);
   const candidates = listed
     .filter((c) => !(c.Names ?? []).some((n) => n.endsWith("-proxy")))
+    .filter((c) => filter.session === undefined || c.Labels?.[WORKERD_SESSION_LABEL] === filter.session)
+    .filter((c) => since === undefined || (c.Created ?? 0) >= since)
     .sort((a, b) => (b.Created ?? 0) - (a.Created ?? 0));
   const found: InstanceContainer[] = [];
   for (const c of candidates.slice(0, 200)) {
@@ -126,6 +139,9 @@ export async function findInstanceContainers(
     if (!entry.running && typeof state.ExitCode === "number") entry.exitCode = state.ExitCode;
     if (state.StartedAt) entry.startedAt = state.StartedAt;
     if (state.FinishedAt && !entry.running) entry.finishedAt = state.FinishedAt;
+    const session = c.Labels?.[WORKERD_SESSION_LABEL];
+    if (session !== undefined) entry.session = session;
+    if (c.Created !== undefined) entry.createdAt = c.Created * 1000;
     found.push(entry);
   }
   return found;

@@ -39,7 +39,12 @@ export async function fakeDocker(containers: FakeContainer[]) {
       const labelled = containers.filter((c) => (c.labels ?? { "dev.workerd.session": "s1" })["dev.workerd.session"]);
       return json(
         200,
-        labelled.map((c) => ({ Id: c.id, Names: [`/${c.name}`], Created: c.created })),
+        labelled.map((c) => ({
+          Id: c.id,
+          Names: [`/${c.name}`],
+          Created: c.created,
+          Labels: c.labels ?? { "dev.workerd.session": "s1" },
+        })),
       );
     }
     const m = /^\/containers\/([^/]+)\/(json|logs)$/.exec(url.pathname);

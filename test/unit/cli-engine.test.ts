@@ -211,7 +211,7 @@ describe("dev and deploy hand wrangler the engine", { timeout: 60_000 }, () => {
     const { resolve, calls } = fake(() => engine());
     const out = captureOutput();
     expect(
-      await main(["dev", "--no-watch", "--sidecar", "moorage", "--port", "8788"], out, root, {
+      await main(["dev", "--no-watch", "--sidecar", "moorage", "--ui-port", "0", "--port", "8788"], out, root, {
         resolveEngine: resolve,
       }),
     ).toBe(0);
@@ -220,17 +220,23 @@ describe("dev and deploy hand wrangler the engine", { timeout: 60_000 }, () => {
       `ok sidecar: Moorage's (${LOCAL_ENGINE.images.sidecar}), because official sidecar cannot be pulled (no registry); using Moorage's`,
     ]);
     const run = wranglerRun(root);
-    expect(run.argv).toEqual(["dev", "--port", "8788"]);
+    // The inspector is on: its address is printed and the Worker gets the var that turns request records on.
+    expect(out.text()).toMatch(/ok inspector on http:\/\/127\.0\.0\.1:\d+\//);
+    expect(run.argv).toEqual(["dev", "--var", "MOORAGE_INSPECT:1", "--port", "8788"]);
     expect(run.env).toMatchObject(engine().env);
   });
 
   it("dev: without a Docker engine, warns with the fix and still starts wrangler with the user's env", async () => {
     const root = project();
     const out = captureOutput();
-    expect(await main(["dev", "--no-watch"], out, root, { resolveEngine: fake(unreachable).resolve })).toBe(0);
+    expect(await main(["dev", "--no-watch", "--no-ui"], out, root, { resolveEngine: fake(unreachable).resolve })).toBe(
+      0,
+    );
     expect(out.text()).toMatch(
       /warn no Docker engine answers at .*; starting wrangler dev without Moorage's local engine, so containers will not start\n\s+fix: start one with engine\/provision\.sh, or set DOCKER_HOST; or pass --enable-containers=false/,
     );
+    // --no-ui: no inspector, and wrangler's arguments are the user's alone.
+    expect(out.text()).not.toContain("inspector on");
     expect(wranglerRun(root).argv).toEqual(["dev"]);
     expect(wranglerRun(root).env.WRANGLER_DOCKER_BIN).toBe(process.env.WRANGLER_DOCKER_BIN);
   });

@@ -39,8 +39,12 @@ describe("wrangler passthrough", () => {
       dir: "decl",
       help: false,
       noWatch: true,
+      noUi: false,
       wrangler: ["--port", "8788", "--dir", "x"],
     });
+    const ui = splitPassthrough("dev", ["--ui-port", "9000", "--no-ui", "--port", "1"], true);
+    expect(ui).toMatchObject({ uiPort: "9000", noUi: true, wrangler: ["--port", "1"] });
+    expect(splitPassthrough("deploy", ["--no-ui"], false).wrangler).toEqual(["--no-ui"]);
     expect(splitPassthrough("deploy", ["--no-watch"], false).wrangler).toEqual(["--no-watch"]);
     expect(() => splitPassthrough("dev", ["--cwd"], true)).toThrow(/--cwd needs a value/);
   });

@@ -5,11 +5,19 @@
  *
  * The engine (see `../engine.ts`) picks the networking sidecar and hands wrangler DOCKER_HOST, the sidecar image
  * and the docker shim, so no environment variable has to be set by hand.
+ *
+ * It also serves the live inspector page (`../inspector/`): wrangler's output passes through this process so the
+ * inspector can read Moorage's records from it, and wrangler gets `--var MOORAGE_INSPECT:1` so the Worker writes
+ * its per-request records (`src/records.ts`).
  */
 import { displayPath } from "../../authoring/project.js";
+import { INSPECT_VAR } from "../../records.js";
 import type { Command } from "../command.js";
 import { EXIT_CODES_HELP, projectFrom } from "../command.js";
 import { defaultEngineResolver, engineForDev, sidecarChoice } from "../engine.js";
+import { UsageError } from "../errors.js";
+import { type Inspector, startInspector } from "../inspector/index.js";
+import { DEFAULT_INSPECTOR_PORT } from "../inspector/server.js";
 import { splitPassthrough } from "../passthrough.js";
 import { generateStep, syncStep } from "../steps.js";
 import { watchDeclarations } from "../watch.js";
@@ -18,7 +26,7 @@ import { requireWrangler, runWrangler } from "../wrangler.js";
 export const devCommand: Command = {
   name: "dev",
   summary: "generate + sync, then wrangler dev with the local container engine; regenerates on change",
-  help: `Usage: moorage dev [--sidecar auto|official|moorage] [--no-watch] [options] [wrangler dev args...] [-- args...]
+  help: `Usage: moorage dev [--sidecar auto|official|moorage] [--no-watch] [--ui-port <n>|--no-ui] [options] [wrangler dev args...] [-- args...]
 
 Runs \`moorage generate\` and \`moorage sync\`, then the project's own \`wrangler dev\` with every other
 argument passed through (e.g. \`moorage dev --port 8788\`). While it runs, changes to files in moorage/ regenerate
@@ -32,9 +40,16 @@ shim (for engines without buildx) without you setting anything. One line says wh
 When no Docker engine answers, wrangler dev still starts (your Worker runs, its containers do not) after a
 warning with the fix: start Docker, or run engine/provision.sh (scripts/provision.sh in the repository).
 
+The inspector: a page on 127.0.0.1 (its address is printed at start) showing, live, every container and
+instance with its state and run generation, the lifecycle timeline, each cold start split into instance wait,
+ports and readyOn, recent requests (attempts, wait, status), egress decisions, bridge calls and the tail of
+each container's logs. wrangler's output passes through moorage for it (wrangler's hotkeys are off then).
+
 Options:
   --sidecar <s>  auto, official or moorage (default: $MOORAGE_SIDECAR, else auto)
   --no-watch     Do not watch moorage/ for changes
+  --ui-port <n>  Serve the inspector on 127.0.0.1:<n> (default ${DEFAULT_INSPECTOR_PORT}, or any free port when taken)
+  --no-ui        No inspector: wrangler keeps the terminal to itself
   --cwd <path>   Run as if started in <path>
   --dir <name>   Declarations folder relative to the root (default "moorage")
   -h, --help     Show this help
@@ -47,6 +62,7 @@ ${EXIT_CODES_HELP} Exit 1 also when wrangler exits with an error, or --sidecar o
       return 0;
     }
     const sidecar = sidecarChoice("dev", args.sidecar);
+    const uiPort = inspectorPort(args.uiPort);
     const project = projectFrom(ctx, args);
     const wrangler = requireWrangler(project.root);
     const generated = await generateStep(project, ctx.out);
@@ -58,6 +74,17 @@ ${EXIT_CODES_HELP} Exit 1 also when wrangler exits with an error, or --sidecar o
         ? {}
         : await engineForDev(ctx.resolveEngine ?? defaultEngineResolver, sidecar, ctx.out);
 
+    let inspector: Inspector | undefined;
+    if (!args.noUi) {
+      inspector = await startInspector({
+        containers: generated.containers,
+        wranglerFile: project.wranglerFile,
+        dockerHost: engineEnv.DOCKER_HOST,
+        ...(uiPort === undefined ? {} : { port: uiPort }),
+      });
+      ctx.out.ok(`inspector on ${ctx.out.bold(inspector.url)}`);
+    }
+
     const watcher = args.noWatch
       ? undefined
       : watchDeclarations(project.dir, async () => {
@@ -65,17 +92,43 @@ ${EXIT_CODES_HELP} Exit 1 also when wrangler exits with an error, or --sidecar o
           try {
             const again = await generateStep(project, ctx.out);
             await syncStep(project, again, ctx.out);
+            inspector?.redeclare(again.containers);
           } catch (error) {
             // Keep wrangler running on the last good output; the user fixes the declaration and saves again.
             ctx.out.fail((error as Error).message);
           }
         });
-    const child = runWrangler(wrangler, ["dev", ...args.wrangler], { cwd: project.root, env: engineEnv });
+    const wranglerArgs = ["dev", ...(inspector ? ["--var", `${INSPECT_VAR}:1`] : []), ...args.wrangler];
+    const onOutput = inspector
+      ? (chunk: Buffer, stream: "stdout" | "stderr") => {
+          try {
+            inspector?.tap(chunk, stream);
+          } catch {
+            // The inspector must never take wrangler's output down with it.
+          }
+        }
+      : undefined;
+    const child = runWrangler(wrangler, wranglerArgs, {
+      cwd: project.root,
+      env: engineEnv,
+      ...(onOutput ? { onOutput } : {}),
+    });
     try {
       const code = await child.exited;
       return code === 0 ? 0 : 1;
     } finally {
       watcher?.close();
+      await inspector?.close();
     }
   },
 };
+
+/** `--ui-port` as a port number; a directed usage error otherwise. */
+function inspectorPort(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port < 0 || port > 65_535) {
+    throw new UsageError(`moorage dev: --ui-port must be a port number between 0 and 65535 (got "${value}")`);
+  }
+  return port;
+}
