@@ -1,7 +1,7 @@
 /**
- * Inspector records: the per-request, egress and bridge lines Moorage writes to the Worker's console, in the same
- * shape as the Durable Object's lifecycle lines (`src/do/lifecycle-log.ts`: `{ source: "moorage", event,
- * container, instance, ... }`) with a new `event` value each. `moorage dev` reads them from `wrangler dev`'s output
+ * Inspector records: the per-request and bridge lines Moorage writes to the Worker's console, in the same shape as
+ * the Durable Object's lifecycle lines (`src/do/lifecycle-log.ts`: `{ source: "moorage", event, container,
+ * instance, ... }`) with a new `event` value each. (Egress decisions are lifecycle records: `event: "egress"`.) `moorage dev` reads them from `wrangler dev`'s output
  * and shows them on its inspector page (`src/cli/inspector/`).
  *
  * Unlike lifecycle events (a handful per run, always written), these come once per request, so they are written
@@ -15,8 +15,8 @@
 /** The Worker var that turns these records on (`moorage dev` passes `--var MOORAGE_INSPECT:1`). */
 export const INSPECT_VAR = "MOORAGE_INSPECT";
 
-/** Every record kind this module defines. Lifecycle kinds are listed in `LIFECYCLE_EVENTS`. */
-export const INSPECT_EVENTS = ["request", "egress", "bridge"] as const;
+/** Every record kind this module defines. Lifecycle kinds (`egress` among them) are listed in `LIFECYCLE_EVENTS`. */
+export const INSPECT_EVENTS = ["request", "bridge"] as const;
 export type InspectEvent = (typeof INSPECT_EVENTS)[number];
 
 /** Fields every inspector record carries (the lifecycle record's common fields; `generation` when known). */
@@ -51,31 +51,6 @@ export interface RequestRecord extends InspectRecordBase {
   error?: string;
 }
 
-/** Which rule decided an outbound connection of a container. */
-export type EgressRule =
-  /** Matched `deniedHosts` (wins over everything). */
-  | "denied-hosts"
-  /** Matched `allowedHosts`. */
-  | "allowed-hosts"
-  /** `allowedHosts` is set and the host is not on it. */
-  | "not-allowed"
-  /** Served by an outbound handler (including the bridge host). */
-  | "outbound-handler"
-  /** `enableInternet` let it through. */
-  | "internet"
-  /** `enableInternet: false` and nothing else matched. */
-  | "no-internet";
-
-/** One outbound connection decision for a container (written by the Durable Object side). */
-export interface EgressRecord extends InspectRecordBase {
-  event: "egress";
-  host: string;
-  allowed: boolean;
-  rule: EgressRule;
-  /** The list entry that matched (`*.cdn.media.test`), for list rules. */
-  pattern?: string;
-}
-
 /** One call from a container to its Worker over the bridge, with the identity the Worker was given. */
 export interface BridgeRecord extends InspectRecordBase {
   event: "bridge";
@@ -87,7 +62,7 @@ export interface BridgeRecord extends InspectRecordBase {
   durationMs: number;
 }
 
-export type InspectRecord = RequestRecord | EgressRecord | BridgeRecord;
+export type InspectRecord = RequestRecord | BridgeRecord;
 
 /** Fields a writer supplies; the common ones are filled in by `inspectRecord`. */
 export type InspectFields<R extends InspectRecord> = Omit<R, "source" | "event" | "time" | "timestamp">;

@@ -3,7 +3,7 @@
  * (`moorage dev`, real wrangler, real containers) and looks at the page in Debian's Chromium through Playwright,
  * asserting what a person sees: containers listed before any is used, an instance appearing when first used and
  * turning healthy, its cold start split into phases, the timeline growing, requests with attempts and status, a
- * bridge call with its caller, and the container's own log lines.
+ * bridge call with its caller, an egress decision with its rule, and the container's own log lines.
  *
  * `MOORAGE_INSPECTOR_SCREENSHOT=<path>` also saves a screenshot of the page (the README's is made this way).
  */
@@ -214,6 +214,20 @@ describe.skipIf(skipped)("inspector page (moorage dev, real containers, Chromium
     const call = bridge.getByRole("row").filter({ hasText: "renderer / insp-1" });
     await expect.poll(() => call.count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
     expect(await call.first().getByText("zero-config").count()).toBe(1);
+  });
+
+  test("an egress decision shows the host, that it was denied, and by which rule", async () => {
+    const app = dev as Dev;
+    const response = await app.app.fetch(
+      `/fetch/insp-3?url=${encodeURIComponent("http://evil.cdn.media.test/payload")}`,
+    );
+    expect(response.status).toBe(200); // the fetcher answered; its own outbound call was refused
+    const egress = page.getByRole("table", { name: "egress decisions" });
+    const decision = egress.getByRole("row").filter({ hasText: "evil.cdn.media.test" });
+    await expect.poll(() => decision.count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+    expect(await decision.first().getByText("denied", { exact: true }).count()).toBe(1);
+    expect(await decision.first().locator("td").nth(4).textContent()).toBe("denied");
+    expect(await decision.first().getByText("fetcher / insp-3").count()).toBe(1);
   });
 
   test("the container's own log lines are shown", async () => {

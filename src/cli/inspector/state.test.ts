@@ -109,8 +109,10 @@ describe("the inspector's model", () => {
     const state = new InspectorState({ containers: declared, now: () => 0 });
     state.apply(rec("request", 1, { attempts: 3, waitMs: 250, totalMs: 900, status: 200, coldStartMs: 600 }));
     state.apply(rec("request", 2, { attempts: "many", status: "ok", error: "cold-start-exhausted" }));
-    state.apply(rec("egress", 3, { host: "evil.cdn.media.test", allowed: false, rule: "denied-hosts" }));
-    state.apply(rec("egress", 4, { host: 42, allowed: "yes" }));
+    state.apply(rec("egress", 3, { host: "evil.cdn.media.test", decision: "denied", method: "GET" }));
+    state.apply(rec("egress", 3, { host: "partner.media.test", decision: "handler", method: "GET" }));
+    state.apply(rec("egress", 3, { host: "moorage.internal", decision: "bridge", method: "POST" }));
+    state.apply(rec("egress", 4, { host: 42, decision: "denied" }));
     state.apply(
       rec("bridge", 5, { mode: "zero-config", method: "POST", path: "/_moorage/rpc", status: 200, durationMs: 3 }),
     );
@@ -143,11 +145,12 @@ describe("the inspector's model", () => {
         instance: "doc-1",
         host: "evil.cdn.media.test",
         allowed: false,
-        rule: "denied-hosts",
+        rule: "denied",
       },
+      { time: 3, container: "renderer", instance: "doc-1", host: "partner.media.test", allowed: true, rule: "handler" },
     ]);
     expect(s.bridge[0]).toMatchObject({ container: "renderer", instance: "doc-1", mode: "zero-config", status: 200 });
-    // None of these is a lifecycle event.
+    // None of these is on the lifecycle timeline.
     expect(s.events).toEqual([]);
   });
 

@@ -74,6 +74,8 @@ interface Instance {
 
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+/** Egress decisions that refused the request (`src/do/outbound.ts`'s `EgressDecision`). */
+const REFUSED = new Set(["denied", "not-allowed", "no-internet"]);
 /** How long a container may be gone from the engine before its instance is shown stopped without a record. */
 const ENGINE_GRACE_MS = 3000;
 
@@ -233,16 +235,21 @@ export class InspectorState {
     push(this.#requests, view, LIMITS.requests);
   }
 
+  /**
+   * An `egress` lifecycle record (`src/do/outbound.ts`): `host` and the `decision` (`denied`, `not-allowed`,
+   * `handler`, `catch-all`, `internet`, `no-internet`; `bridge` calls are listed as bridge calls instead).
+   */
   #applyEgress(r: TappedRecord): void {
     const host = str(r.host);
-    if (host === undefined || typeof r.allowed !== "boolean") return;
+    const decision = str(r.decision);
+    if (host === undefined || decision === undefined || decision === "bridge") return;
     const view: InspectorSnapshot["egress"][number] = {
       time: r.timestamp,
       container: r.container,
       instance: r.instance,
       host,
-      allowed: r.allowed,
-      rule: str(r.rule) ?? "?",
+      allowed: !REFUSED.has(decision),
+      rule: decision,
     };
     const pattern = str(r.pattern);
     if (pattern !== undefined) view.pattern = pattern;
