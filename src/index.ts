@@ -3,7 +3,7 @@
  *
  * Imported by `moorage/containers.ts` (evaluated by the CLI in Node) and by Worker code (bundled for workerd), so
  * it must import neither Node built-ins nor `cloudflare:workers`. The Durable Object base class lives in
- * `moorage/do` for exactly that reason.
+ * `moorage/do` for exactly that reason, and the Docker-free test double in `moorage/testing`.
  */
 
 export * from "./client/index.js";
@@ -34,4 +34,3 @@ export {
   type RolloutConfig,
   type SchedulingPolicy,
 } from "./definition/index.js";
-export * from "./testing/index.js";

@@ -1,5 +1,6 @@
 /**
- * The Docker-free test double, re-exported from the root entry. Node-safe and Worker-safe like the client it wraps.
+ * `moorage/testing`: the Docker-free test double (as `hono/testing` is Hono's). Node-safe and Worker-safe like the
+ * client it wraps; kept out of the root entry so a Worker bundle never carries it.
  */
 export { coldStart, coldStartSignal } from "./cold-start.js";
 export type { TestExecHandler, TestExecInfo, TestExecResult } from "./exec-double.js";

@@ -3,7 +3,7 @@
  * generated module), so the documentation cannot drift from the code.
  */
 import { describe, expect, it } from "vitest";
-import { coldStart, createContainerTestContext } from "../../src/index.js";
+import { coldStart, createContainerTestContext } from "../../src/testing/index.js";
 
 const containerSpecs = [{ exportName: "transcoder", binding: "CONTAINER_TRANSCODER", maxInstances: 5 }] as const;
 
