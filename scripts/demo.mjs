@@ -93,7 +93,7 @@ function printTryIt() {
   curl ${u}/docs/doc-1/env                    # env, .dev.vars secret, Secrets Store value (fingerprints)
   # a pool of three thumbnailers: any() and pool({ attempts }) with failover
   curl -i ${u}/thumbs?w=256
-  curl -X POST ${u}/thumbs/pool-0/poison --data '{"mode":"5xx"}' && curl -i "${u}/thumbs/pool?attempts=3"
+  curl -X POST ${u}/thumbs/0/poison --data '{"mode":"5xx"}' && curl -i "${u}/thumbs/pool?attempts=3"
   # egress firewall: allowed partner host, unlisted host refused, then opened at run time for one instance
   curl "${u}/fetch/${f}?url=http://partner.media.test/catalog.json"
   curl "${u}/fetch/${f}?url=http://late.media.test/feed"

@@ -34,3 +34,14 @@ export {
   type RolloutConfig,
   type SchedulingPolicy,
 } from "./definition/index.js";
+export {
+  ERROR_CODES,
+  type ErrorCode,
+  type ErrorCodeInfo,
+  type ErrorLayer,
+  isErrorCode,
+  isMoorageError,
+  MoorageError,
+  type MoorageErrorOptions,
+  messageOf,
+} from "./errors.js";

@@ -2,7 +2,7 @@
  * Scenario 6: pools over 4 instances where one instance is slow (200 ms per request) or failing (500), through
  * Moorage `any()`, Moorage `pool()` (default: 3 attempts, retry on 5xx) and raw `getRandom(ns, 4)`.
  *
- * The bad instance is chosen by request (`POST /mode?set=...` to instance 0 of each pool: `pool-0` for Moorage,
+ * The bad instance is chosen by request (`POST /mode?set=...` to instance 0 of each pool: `poolInstance(0)` for Moorage,
  * `instance-0` for getRandom), so the same image and class settings serve every path. Requests run 8 at a time,
  * in chunks that alternate between the paths. Boundary: resets every instance to normal when done.
  */
@@ -26,7 +26,7 @@ const PATHS = [
   { name: "moorage pool()" as const, path: "/moo/pool/pooled/kib" },
 ];
 const instancePath = (pathName: string, k: number, rest: string) =>
-  pathName.startsWith("raw") ? `/raw/get/instance-${k}${rest}` : `/moo/get/pooled/pool-${k}${rest}`;
+  pathName.startsWith("raw") ? `/raw/get/instance-${k}${rest}` : `/moo/member/pooled/${k}${rest}`;
 
 async function setMode(ctx: BenchContext, mode: string) {
   for (const p of [PATHS[0], PATHS[1]]) {

@@ -18,6 +18,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build, type Message, type Plugin } from "esbuild";
+import { MoorageError, type MoorageErrorOptions } from "../errors.js";
 
 /** A position in a user's source file. */
 export interface SourceLocation {
@@ -34,13 +35,14 @@ export interface LoadedModule {
 }
 
 /** An authoring module that could not be bundled or evaluated. The message names file and line. */
-export class ModuleLoadError extends Error {
+export class ModuleLoadError extends MoorageError<"module-load-failed"> {
   override name = "ModuleLoadError";
   constructor(
     message: string,
     readonly location?: SourceLocation,
+    options?: MoorageErrorOptions,
   ) {
-    super(message);
+    super("module-load-failed", message, options);
   }
 }
 

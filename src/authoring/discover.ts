@@ -14,6 +14,7 @@ import { isAbsolute, join, relative, sep } from "node:path";
 import { DEFER_VALIDATION, deferredDeclaration, isDefinedContainer, normalizeContainer } from "../definition/define.js";
 import { assertDistinctNames, isValidExportName } from "../definition/naming.js";
 import type { ContainerDefinition } from "../definition/types.js";
+import { MoorageError, type MoorageErrorOptions } from "../errors.js";
 import { formatLocation, loadAuthoringModule, type SourceLocation } from "./discover-load.js";
 import { displayPath, type Project } from "./project.js";
 
@@ -26,8 +27,11 @@ export interface DiscoveredContainer {
 }
 
 /** A declaration that is wrong. The message names the export, the field, the fix, and the user's `file:line`. */
-export class DiscoveryError extends Error {
+export class DiscoveryError extends MoorageError<"invalid-declaration"> {
   override name = "DiscoveryError";
+  constructor(message: string, options?: MoorageErrorOptions) {
+    super("invalid-declaration", message, options);
+  }
 }
 
 /**

@@ -96,32 +96,32 @@ describe("MoorageBridgeError mapping", () => {
     const wrong = await failure(bridge({ token: "nope" }).mutation(api.jobs.requireContainer));
     expect(wrong.status).toBe(401);
     const invalid = await failure(bridge().query(api.jobs.listPending, { limit: -1 }));
-    expect(invalid).toMatchObject({ code: "invalid_args", status: 422 });
+    expect(invalid).toMatchObject({ code: "invalid-args", status: 422 });
     expect(invalid.issues?.[0]?.path).toEqual(["limit"]);
   });
 
   it("maps 404, 500 and a kind mismatch", async () => {
-    expect(await failure(bridge().query("jobs:nope"))).toMatchObject({ code: "function_not_found", status: 404 });
+    expect(await failure(bridge().query("jobs:nope"))).toMatchObject({ code: "function-not-found", status: 404 });
     expect(await failure(bridge().query(api.jobs.boom))).toMatchObject({
-      code: "internal_error",
+      code: "internal-error",
       status: 500,
       message: "Internal error.",
     });
     expect(await failure(bridge().query("jobs:markDone", { id: "abc" }))).toMatchObject({
-      code: "bad_request",
+      code: "bad-request",
       status: 400,
     });
   });
 
   it("reports a non-JSON answer as invalid_response with its status", async () => {
     const error = await failure(bridge({ path: "/wrong" }).query("jobs:whoami"));
-    expect(error).toMatchObject({ code: "invalid_response", status: 404 });
+    expect(error).toMatchObject({ code: "invalid-response", status: 404 });
     expect(error.message).toContain("non-JSON");
   });
 
   it("reports JSON without result or error as invalid_response", async () => {
     const moorage = bridge({ fetch: async () => Response.json({ hello: "world" }) });
-    expect(await failure(moorage.query("jobs:whoami"))).toMatchObject({ code: "invalid_response", status: 200 });
+    expect(await failure(moorage.query("jobs:whoami"))).toMatchObject({ code: "invalid-response", status: 200 });
   });
 
   it("maps a flat { error, message } body, e.g. the bridge host's own 503", async () => {
@@ -142,7 +142,7 @@ describe("MoorageBridgeError mapping", () => {
       },
     });
     const error = await failure(moorage.query("jobs:whoami"));
-    expect(error).toMatchObject({ code: "network_error", status: 0 });
+    expect(error).toMatchObject({ code: "network-error", status: 0 });
     expect(error.message).toContain("ECONNREFUSED");
   });
 
@@ -170,7 +170,7 @@ describe("MoorageBridgeError mapping", () => {
   it("refuses args that cannot cross the wire before sending", async () => {
     const spy = vi.fn(async () => Response.json({ result: null }));
     const error = await failure(bridge({ fetch: spy }).query("jobs:echo", { m: new Map() }));
-    expect(error.code).toBe("encode_failed");
+    expect(error.code).toBe("encode-failed");
     expect(spy).not.toHaveBeenCalled();
   });
 });

@@ -93,7 +93,8 @@ export function createContainerBridge(options: ContainerBridgeOptions = {}): Con
   const url = endpointUrl(options);
   const fetchImpl = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (!(timeoutMs >= 0)) throw new MoorageBridgeError("config", `timeoutMs must be 0 or more, got ${timeoutMs}.`);
+  if (!(timeoutMs >= 0))
+    throw new MoorageBridgeError("invalid-option", `timeoutMs must be 0 or more, got ${timeoutMs}.`);
   const headers: Record<string, string> = { "content-type": "application/json", ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
 
@@ -104,7 +105,7 @@ export function createContainerBridge(options: ContainerBridgeOptions = {}): Con
       body = JSON.stringify({ functionPath, args: encode(args), ...(callOptions.kind && { kind: callOptions.kind }) });
     } catch (error) {
       throw new MoorageBridgeError(
-        "encode_failed",
+        "encode-failed",
         `Cannot send args to ${functionPath}: ${(error as Error).message}`,
         {
           functionPath,
@@ -149,7 +150,7 @@ export function createContainerBridge(options: ContainerBridgeOptions = {}): Con
         });
       }
       throw new MoorageBridgeError(
-        "network_error",
+        "network-error",
         `Could not reach ${url} calling ${functionPath}: ${(error as Error)?.message ?? String(error)}`,
         { functionPath, status, cause: error },
       );
@@ -181,7 +182,7 @@ function readAnswer(text: string, status: number, functionPath: string, url: str
   } catch {
     const snippet = text.length > 120 ? `${text.slice(0, 120)}...` : text;
     throw new MoorageBridgeError(
-      "invalid_response",
+      "invalid-response",
       `${url} answered ${status} with a non-JSON body (is baseUrl the Moorage app?): ${JSON.stringify(snippet)}`,
       { status, functionPath },
     );
@@ -195,7 +196,7 @@ function readAnswer(text: string, status: number, functionPath: string, url: str
       return decode(record.result);
     } catch (error) {
       throw new MoorageBridgeError(
-        "invalid_response",
+        "invalid-response",
         `Could not decode the result of ${functionPath}: ${(error as Error).message}`,
         {
           status,
@@ -218,7 +219,7 @@ function readAnswer(text: string, status: number, functionPath: string, url: str
       issues: Array.isArray(error.issues) ? (error.issues as BridgeIssue[]) : undefined,
     });
   }
-  throw new MoorageBridgeError("invalid_response", `${url} answered ${status} without { result } or { error }.`, {
+  throw new MoorageBridgeError("invalid-response", `${url} answered ${status} without { result } or { error }.`, {
     status,
     functionPath,
   });
@@ -229,7 +230,7 @@ function endpointUrl(options: ContainerBridgeOptions): string {
   const baseUrl = options.baseUrl ?? readEnv("MOORAGE_URL");
   if (baseUrl === undefined || baseUrl.trim() === "") {
     throw new MoorageBridgeError(
-      "config",
+      "invalid-option",
       options.baseUrl === undefined
         ? 'createContainerBridge: no baseUrl and MOORAGE_URL is not set. Inside a Moorage container MOORAGE_URL is set for you; elsewhere pass createContainerBridge({ baseUrl: "https://your-app.example.com", token }).'
         : 'createContainerBridge: baseUrl is empty. Pass the app\'s origin, e.g. "https://your-app.example.com", or leave it out to use MOORAGE_URL.',
@@ -240,12 +241,12 @@ function endpointUrl(options: ContainerBridgeOptions): string {
     parsed = new URL(baseUrl);
   } catch {
     throw new MoorageBridgeError(
-      "config",
+      "invalid-option",
       `createContainerBridge: baseUrl "${baseUrl}" is not an absolute URL (e.g. "https://your-app.example.com").`,
     );
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    throw new MoorageBridgeError("config", `createContainerBridge: baseUrl must be http(s), got "${baseUrl}".`);
+    throw new MoorageBridgeError("invalid-option", `createContainerBridge: baseUrl must be http(s), got "${baseUrl}".`);
   }
   const path = options.path ?? DEFAULT_PATH;
   return `${parsed.origin}${parsed.pathname.replace(/\/+$/, "")}${path.startsWith("/") ? path : `/${path}`}`;

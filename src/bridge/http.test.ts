@@ -57,7 +57,7 @@ describe("bridge over HTTP", () => {
     const error = await createContainerBridge({ baseUrl })
       .query(api.jobs.echo, "x".repeat(20_000))
       .catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: "payload_too_large", status: 413 });
+    expect(error).toMatchObject({ code: "payload-too-large", status: 413 });
   });
 
   it("reports a refused connection as network_error", async () => {
@@ -69,6 +69,6 @@ describe("bridge over HTTP", () => {
       .query("jobs:whoami")
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MoorageBridgeError);
-    expect(error).toMatchObject({ code: "network_error", status: 0 });
+    expect(error).toMatchObject({ code: "network-error", status: 0 });
   });
 });

@@ -5,6 +5,7 @@
  * only the pure parts of the server package (references and the wire encoding), never function or endpoint code.
  */
 
+export { type ErrorCode, isMoorageError, MoorageError } from "../errors.js";
 export {
   type Api,
   createApi,

@@ -97,11 +97,11 @@ export async function engineForDev(
     return engine.env;
   } catch (error) {
     if (!(error instanceof LocalEngineError)) throw error;
-    if (error.problem === "official-sidecar-unavailable") {
-      throw new CommandFailed(`moorage dev: ${problemText(error)}\n  fix: ${error.fix}`);
+    if (error.code === "official-sidecar-unavailable") {
+      throw new CommandFailed(`moorage dev: ${problemText(error)}\n  fix: ${error.hint}`);
     }
     out.warn(
-      `${problemText(error)}; starting wrangler dev without Moorage's local engine, so containers will not start\n        ${out.dim(`fix: ${error.fix}; or pass --enable-containers=false to work on the Worker without containers`)}`,
+      `${problemText(error)}; starting wrangler dev without Moorage's local engine, so containers will not start\n        ${out.dim(`fix: ${error.hint}; or pass --enable-containers=false to work on the Worker without containers`)}`,
     );
     return {};
   }
@@ -121,14 +121,14 @@ export async function engineForDeploy(resolve: EngineResolver, out: Output): Pro
   } catch (error) {
     if (!(error instanceof LocalEngineError)) throw error;
     out.warn(
-      `${problemText(error)}; wrangler deploy runs with your own Docker settings (it needs Docker only to build Dockerfile images)\n        ${out.dim(`fix: ${error.fix}`)}`,
+      `${problemText(error)}; wrangler deploy runs with your own Docker settings (it needs Docker only to build Dockerfile images)\n        ${out.dim(`fix: ${error.hint}`)}`,
     );
     return {};
   }
 }
 
 function problemCheck(error: LocalEngineError): Check {
-  return { level: "fail", message: problemText(error), fix: error.fix };
+  return { level: "fail", message: problemText(error), fix: error.hint };
 }
 
 /**
@@ -143,7 +143,7 @@ export async function engineChecks(resolve: EngineResolver, sidecar: SidecarChoi
     engine = await resolve({ sidecar, images: "check" });
   } catch (error) {
     if (!(error instanceof LocalEngineError)) throw error;
-    if (error.problem !== "image-missing") return [problemCheck(error)];
+    if (error.code !== "image-missing") return [problemCheck(error)];
     // Still say which path is in use; the missing image gets its own line.
     missingImage = error;
     engine = await resolve({ sidecar, images: "skip" });
@@ -163,7 +163,7 @@ export async function engineChecks(resolve: EngineResolver, sidecar: SidecarChoi
       ? {
           level: "warn",
           message: `${problemText(missingImage)} (\`moorage dev\` builds it from host files on start)`,
-          fix: missingImage.fix,
+          fix: missingImage.hint,
         }
       : { level: "ok", message: `local images available: ${images}` },
   ];

@@ -6,8 +6,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DiscoveryError } from "../authoring/discover.js";
-import { ModuleLoadError } from "../authoring/discover-load.js";
+import { MoorageError } from "../errors.js";
 import type { Command } from "./command.js";
 import { deployCommand } from "./commands/deploy.js";
 import { devCommand } from "./commands/dev.js";
@@ -17,7 +16,7 @@ import { initCommand } from "./commands/init.js";
 import { logsCommand } from "./commands/logs.js";
 import { syncCommand } from "./commands/sync.js";
 import { defaultEngineResolver, type EngineResolver } from "./engine.js";
-import { CommandFailed, EXIT, UsageError } from "./errors.js";
+import { EXIT, UsageError } from "./errors.js";
 import { createOutput, type Output } from "./output.js";
 
 const COMMANDS: readonly Command[] = [
@@ -105,12 +104,15 @@ export async function main(
       out.error(`Run \`moorage ${command ? `${command.name} ` : ""}--help\` for usage.`);
       return EXIT.usage;
     }
-    if (error instanceof CommandFailed || error instanceof DiscoveryError || error instanceof ModuleLoadError) {
+    // A MoorageError is a user error: its message is already directed (what failed, where, the fix).
+    if (error instanceof MoorageError) {
       out.error(error.message);
+      if (error.hint && !error.message.includes(error.hint)) out.error(`fix: ${error.hint}`);
       return EXIT.failed;
     }
-    // Unexpected: show the stack, since the message alone will not say where.
+    // Anything else is a bug in Moorage: show the stack, since the message alone will not say where.
     out.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    out.error("This is a bug in Moorage, not in your project: please report it with the output above.");
     return EXIT.failed;
   }
 }

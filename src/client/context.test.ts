@@ -3,7 +3,7 @@
  * failover, ports, bindings, observability and WebSocket passthrough, all as a caller observes them.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { HEADERS } from "../protocol.js";
+import { decodeInstanceName, HEADERS } from "../protocol.js";
 import { fakeNamespace, noInstance, recordingClock, type Script } from "./__fixtures__/fake-namespace.js";
 import { createContainerContext } from "./context.js";
 import { MoorageContainerError } from "./errors.js";
@@ -71,6 +71,7 @@ describe("get(): the same instance, retried through a cold start", () => {
     const response = await ctx.transcoder.get("a").fetch("/");
     expect(response.status).toBe(503);
     expect(await response.text()).toContain("no Container instance");
+    expect(response.headers.get(HEADERS.error)).toBe("starting");
     expect(sent).toHaveLength(3);
     expect(clock.sleeps).toEqual([500, 1000]);
     expect(response.headers.get(HEADERS.attempts)).toBe("3");
@@ -101,7 +102,7 @@ describe("get(): the same instance, retried through a cold start", () => {
     const { ctx } = setup(coldThenOk(0));
     expect(() => ctx.transcoder.get("a", { attempts: 0 })).toThrow(/attempts must be a whole number of at least 1/);
     expect(() => ctx.transcoder.pool({ backoffMs: -1 })).toThrow(/backoffMs must be/);
-    expect(() => ctx.transcoder.get("")).toThrow(/non-empty string id/);
+    expect(() => ctx.transcoder.get("")).toThrow(/must not be empty/);
   });
 
   it("passes an application 5xx straight through, body intact", async () => {
@@ -136,7 +137,7 @@ describe("get(): the same instance, retried through a cold start", () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MoorageContainerError);
     expect(error).toMatchObject({ code: "cold-start-exhausted", container: "transcoder", instance: "a", attempts: 3 });
-    expect((error as Error).message).toMatch(/still starting after 3 attempt/);
+    expect((error as Error).message).toMatch(/did not serve the request after 3 attempt/);
     expect(sent).toHaveLength(3);
   });
 
@@ -242,7 +243,7 @@ describe("any() and pool()", () => {
     const { ctx, sent } = setup(() => new Response("ok"), { random: () => 0.99 });
     await ctx.transcoder.any().fetch("/");
     await ctx.api.any().fetch("/");
-    expect(sent.map((s) => s.instance)).toEqual(["pool-4", "pool-2"]);
+    expect(sent.map((s) => s.instance)).toEqual(["moorage:pool:4", "moorage:pool:2"]);
   });
 
   it("any() retries a cold start on the same instance", async () => {
@@ -265,26 +266,30 @@ describe("any() and pool()", () => {
 
   it("pool() steers calls away from an instance with requests in flight; any() does not", async () => {
     const held: Array<() => void> = [];
-    const { ctx, sent } = setup(
+    const { ctx, sent, namespace, clock } = setup(
       async (_request, instance) => {
-        if (instance === "pool-0" && held.length === 0) await new Promise<void>((release) => held.push(release));
+        if (instance === "moorage:pool:0" && held.length === 0) {
+          await new Promise<void>((release) => held.push(release));
+        }
         return new Response(instance);
       },
       { random: 7 },
     );
-    // One slow request keeps pool-0 busy (the same instance whichever accessor reached it).
-    const slow = ctx.transcoder.get("pool-0").fetch("/slow");
+    // One slow request keeps moorage:pool:0 busy: a second client of the same binding (the load view is per
+    // binding, shared by the isolate) whose any() always picks index 0.
+    const other = createContainerContext({ CONTAINER_TRANSCODER: namespace }, specs, { random: () => 0, clock });
+    const slow = other.transcoder.any().fetch("/slow");
     await vi.waitFor(() => expect(held).toHaveLength(1));
     const hits = async (pick: () => Promise<Response>) => {
       const before = sent.length;
       for (let i = 0; i < 40; i++) await pick();
-      return sent.slice(before).filter((s) => s.instance === "pool-0").length;
+      return sent.slice(before).filter((s) => s.instance === "moorage:pool:0").length;
     };
-    // Power of two choices: pool-0 loses every comparison while it is busy.
+    // Power of two choices: moorage:pool:0 loses every comparison while it is busy.
     expect(await hits(() => ctx.transcoder.pool().fetch("/"))).toBe(0);
     // Uniform picking keeps feeding it its share.
     expect(await hits(() => ctx.transcoder.any().fetch("/"))).toBeGreaterThan(0);
-    // Once its request is answered, pool-0 is back in rotation.
+    // Once its request is answered, moorage:pool:0 is back in rotation.
     held[0]!();
     await slow;
     expect(await hits(() => ctx.transcoder.pool().fetch("/"))).toBeGreaterThan(0);
@@ -299,7 +304,7 @@ describe("any() and pool()", () => {
     expect(sent).toHaveLength(2);
     expect(sent[0]?.instance).not.toBe(sent[1]?.instance);
     expect(clock.sleeps).toEqual([]);
-    expect(response.headers.get(HEADERS.instanceName)).toBe(sent[1]?.instance);
+    expect(decodeInstanceName(response.headers.get(HEADERS.instanceName))).toBe(sent[1]?.instance);
     expect(response.headers.get(HEADERS.attempts)).toBe("2");
   });
 
@@ -366,14 +371,15 @@ describe("port()", () => {
     await ctx.transcoder.any().port(9091).fetch("/");
     await ctx.transcoder.pool().port(9092).fetch("/");
     await ctx.transcoder.get("a").fetch("/");
-    expect(sent.map((s) => s.request.headers.get(HEADERS.targetPort))).toEqual(["9090", "9091", "9092", "9092", null]);
+    expect(sent.map((s) => s.request.headers.get(HEADERS.port))).toEqual(["9090", "9091", "9092", "9092", null]);
     expect(sent[0]?.request.headers.get(HEADERS.instanceName)).toBe("a");
+    expect(sent.every((s) => s.request.headers.get("cf-container-target-port") === null)).toBe(true);
   });
 
   it("the last port() wins", async () => {
     const { ctx, sent } = setup(() => new Response("ok"));
     await ctx.transcoder.get("a").port(1).port(2).fetch("/");
-    expect(sent[0]?.request.headers.get(HEADERS.targetPort)).toBe("2");
+    expect(sent[0]?.request.headers.get(HEADERS.port)).toBe("2");
   });
 
   it("rejects a port that is not a TCP port", () => {
@@ -452,7 +458,7 @@ describe("observability", () => {
         instance: "v",
         attempt: 1,
         outcome: "cold-start",
-        signal: "no-instance",
+        signal: "starting",
         willRetry: true,
         waitMs: 0,
         status: 503,

@@ -5,7 +5,7 @@
  * or calls something, so a Worker that never uses a container never fails for its missing binding. Naming comes
  * from `definition/naming.ts` and nowhere else.
  */
-import { DEFAULT_POOL_SIZE, poolInstanceName } from "../definition/naming.js";
+import { DEFAULT_POOL_SIZE, instanceIdProblem, poolInstanceName } from "../definition/naming.js";
 import { POOL_COORDINATOR_INSTANCE } from "../definition/pool.js";
 import { inspecting, inspectRecord, type RequestRecord, writeRecord } from "../records.js";
 import { MoorageContainerError } from "./errors.js";
@@ -67,8 +67,9 @@ function accessor(
     const stub = coordinator();
     if (!policy || typeof stub.mooragePoolState !== "function") {
       throw new MoorageContainerError(
+        "invalid-option",
         `moorage: container "${spec.exportName}": poolState() needs a declared pool (instances: { min, max } in moorage/containers.ts) served by moorage/do; run \`${FIX_BINDINGS_COMMAND}\``,
-        { code: "invalid-option", container: spec.exportName },
+        { container: spec.exportName },
       );
     }
     return stub.mooragePoolState(policy);
@@ -78,13 +79,30 @@ function accessor(
     policy ? poolViewFor(namespace(), () => new PoolView(policy, ctx.clock.now(), readState)) : undefined;
   return {
     get(id, retry) {
-      if (typeof id !== "string" || id.length === 0) {
+      const problem = instanceIdProblem(id);
+      if (problem !== undefined) {
         throw new MoorageContainerError(
-          `moorage: container "${spec.exportName}": get(id) needs a non-empty string id (got ${JSON.stringify(id)})`,
-          { code: "invalid-option", container: spec.exportName },
+          "invalid-id",
+          `moorage: container "${spec.exportName}": get(${JSON.stringify(id)}): ${problem}`,
+          { container: spec.exportName },
         );
       }
       return containerHandle(ctx, id, resolvePolicy(spec.exportName, jitter, options.retry, retry));
+    },
+    poolInstance(index, retry) {
+      const size = poolSize(spec);
+      if (!Number.isInteger(index) || index < 0 || index >= size) {
+        throw new MoorageContainerError(
+          "invalid-option",
+          `moorage: container "${spec.exportName}": poolInstance(${index}) is not an instance of its pool; use a whole number from 0 to ${size - 1} (maxInstances is ${size})`,
+          { container: spec.exportName },
+        );
+      }
+      return containerHandle(
+        ctx,
+        poolInstanceName(index),
+        resolvePolicy(spec.exportName, jitter, options.retry, retry),
+      );
     },
     any(retry) {
       const policy = resolvePolicy(spec.exportName, jitter, options.retry, retry);
@@ -96,8 +114,7 @@ function accessor(
       const retry = resolvePolicy(spec.exportName, jitter, options.retry, pool);
       const hedge = resolveHedge(pool?.hedge);
       if (typeof hedge === "string") {
-        throw new MoorageContainerError(`moorage: container "${spec.exportName}": ${hedge}`, {
-          code: "invalid-option",
+        throw new MoorageContainerError("invalid-option", `moorage: container "${spec.exportName}": ${hedge}`, {
           container: spec.exportName,
         });
       }
@@ -126,8 +143,9 @@ function poolSize(spec: ContainerSpec): number {
   const size = spec.instances?.max ?? spec.maxInstances ?? DEFAULT_POOL_SIZE;
   if (!Number.isInteger(size) || size < 1) {
     throw new MoorageContainerError(
+      "invalid-option",
       `moorage: container "${spec.exportName}": maxInstances must be a whole number of at least 1 (got ${size}); fix it in moorage/containers.ts and run \`${FIX_BINDINGS_COMMAND}\``,
-      { code: "invalid-option", container: spec.exportName },
+      { container: spec.exportName },
     );
   }
   return size;
@@ -140,8 +158,9 @@ function stubFor(env: object, spec: ContainerSpec, instance: string): ContainerS
     const found =
       namespace === undefined ? "is missing" : `is not a Durable Object namespace (got ${typeof namespace})`;
     throw new MoorageContainerError(
+      "missing-binding",
       `moorage: container "${spec.exportName}" needs the Durable Object binding env.${spec.binding}, but it ${found}. Run \`${FIX_BINDINGS_COMMAND}\` to add the class, binding and migration to wrangler.jsonc, then restart \`wrangler dev\` (or redeploy).`,
-      { code: "missing-binding", container: spec.exportName, instance },
+      { container: spec.exportName, instance },
     );
   }
   return namespace.get(namespace.idFromName(instance) as never) as ContainerStub;

@@ -1,36 +1,34 @@
 /**
- * The one error type the client throws itself, so callers can tell "Moorage could not reach the container" from
- * an error their own code raised. Errors from the application or the Durable Object are kept as `cause`.
+ * The error the client throws itself, so callers can tell "Moorage could not reach the container" from an error
+ * their own code raised: a `MoorageError` (one code registry, `src/errors.ts`) that also names the container, the
+ * instance and the attempts made. Errors from the application or the Durable Object are kept as `cause`.
  */
+import { type ErrorCode, MoorageError } from "../errors.js";
 
-/** Why the client gave up. */
-export type MoorageErrorCode =
-  /** `env` has no (usable) Durable Object binding for this container: the Worker config is out of date. */
+/** The codes the client (and its test double) raise. */
+export type MoorageErrorCode = Extract<
+  ErrorCode,
   | "missing-binding"
-  /** Every attempt hit a cold-start signal that was thrown (not returned as a response). */
   | "cold-start-exhausted"
-  /** The call to the Durable Object threw an error that is not a cold-start signal. */
+  | "not-replayed"
   | "fetch-failed"
-  /** `pool()` ran out of attempts and the last one threw. */
   | "pool-exhausted"
-  /** An option is out of range (attempts, port, pool size). */
   | "invalid-option"
-  /** The test double has no handler for this container. */
+  | "invalid-id"
   | "no-handler"
-  /** An `exec` gave no exit code: see `ExecError.execCode` (command not found, timeout, output cap, ...). */
-  | "exec-failed";
+  | "exec-failed"
+>;
 
 export interface MoorageContainerErrorDetails {
-  code: MoorageErrorCode;
   container: string;
   instance?: string;
   attempts?: number;
+  hint?: string;
   cause?: unknown;
 }
 
-export class MoorageContainerError extends Error {
-  override readonly name = "MoorageContainerError";
-  readonly code: MoorageErrorCode;
+export class MoorageContainerError extends MoorageError<MoorageErrorCode> {
+  override name = "MoorageContainerError";
   /** Export name of the container. */
   readonly container: string;
   /** Durable Object name of the last instance tried, when one was. */
@@ -38,17 +36,10 @@ export class MoorageContainerError extends Error {
   /** Attempts made before giving up, when any were. */
   readonly attempts: number | undefined;
 
-  constructor(message: string, details: MoorageContainerErrorDetails) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.code = details.code;
+  constructor(code: MoorageErrorCode, message: string, details: MoorageContainerErrorDetails) {
+    super(code, message, { hint: details.hint, cause: details.cause });
     this.container = details.container;
     this.instance = details.instance;
     this.attempts = details.attempts;
   }
-}
-
-/** The message of an unknown thrown value, for error texts. */
-export function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return typeof error === "string" ? error : String(error);
 }

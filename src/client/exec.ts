@@ -70,8 +70,7 @@ export class ExecError extends MoorageContainerError {
     message: string,
     details: { execCode: ExecErrorCode; container: string; instance: string; cause?: unknown },
   ) {
-    super(message, {
-      code: "exec-failed",
+    super("exec-failed", message, {
       container: details.container,
       instance: details.instance,
       cause: details.cause,

@@ -59,8 +59,9 @@ export function containerHandle(ctx: SendContext, instance: string, policy: Retr
 function validPort(container: string, port: number): number {
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new MoorageContainerError(
+      "invalid-option",
       `moorage: container "${container}": port(${port}) is not a TCP port; use a whole number from 1 to 65535`,
-      { code: "invalid-option", container },
+      { container },
     );
   }
   return port;

@@ -25,9 +25,9 @@ export {
   COLD_START_SIGNALS,
   type ColdStartSignal,
   type ColdStartSignalName,
-  MAX_SNIFFED_BODY_BYTES,
   matchErrorSignal,
   matchResponseSignal,
+  type RetryableObjectCode,
 } from "./signals.js";
 export type { ContainerStub } from "./stub.js";
 export type {

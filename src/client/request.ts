@@ -5,8 +5,13 @@
  * The rule (upstream containers #98/#116): a body that cannot be replayed is never sent twice. A pre-built
  * `Request` may carry a one-shot stream, so it is sent once; a string/URL input is rebuilt from `init` for every
  * attempt, which is safe exactly when the body is a value (string, bytes, form, blob) rather than a stream.
+ *
+ * Routing travels only in the client's own channel: every routing header the caller's request carries
+ * (`cf-container-target-port`, any `moorage-*`) is removed before the client sets `moorage-port` and the
+ * percent-encoded `moorage-instance`, so a public request forwarded with `get(id).fetch(request)` cannot pick the
+ * port or rename the instance.
  */
-import { HEADERS } from "../protocol.js";
+import { encodeInstanceName, HEADERS, stripRoutingHeaders } from "../protocol.js";
 
 /** Relative inputs (`"/transcode"`) resolve against this origin. The host is never used for routing. */
 export const CONTAINER_ORIGIN = "http://container";
@@ -17,6 +22,10 @@ export interface PreparedRequest {
   readonly replayable: boolean;
   /** The caller's abort signal: an aborted call is never retried. */
   readonly signal: AbortSignal | undefined;
+  /** The request method, uppercased (for the idempotency rule). */
+  readonly method: string;
+  /** The caller's headers (for the idempotency rule: `Idempotency-Key`). */
+  readonly headers: Headers;
   /** A fresh `Request` for one attempt, addressed to `instance` (and `port`, when set). */
   build(instance: string, port: number | undefined): Request;
 }
@@ -30,6 +39,8 @@ export function prepareRequest(input: RequestInfo | URL, init: RequestInit | und
   return {
     replayable: isReplayableBody(body),
     signal: init?.signal ?? undefined,
+    method: (init?.method ?? "GET").toUpperCase(),
+    headers,
     build(instance, port) {
       const attemptHeaders = routed(new Headers(headers), instance, port);
       // Node's fetch refuses a stream body without `duplex: "half"`; workerd ignores the field.
@@ -44,6 +55,8 @@ function preparePrebuilt(input: Request, init: RequestInit | undefined): Prepare
   return {
     replayable: false,
     signal: init?.signal ?? input.signal ?? undefined,
+    method: (init?.method ?? input.method).toUpperCase(),
+    headers: new Headers(init?.headers ?? input.headers),
     build(instance, port) {
       if (built) throw new Error("moorage internal error: a pre-built Request was materialized twice");
       built = true;
@@ -56,10 +69,11 @@ function preparePrebuilt(input: Request, init: RequestInit | undefined): Prepare
   };
 }
 
-/** Sets the routing headers the Durable Object reads. */
+/** Replaces whatever routing headers the caller sent with the ones the Durable Object reads. */
 function routed(headers: Headers, instance: string, port: number | undefined): Headers {
-  headers.set(HEADERS.instanceName, instance);
-  if (port !== undefined) headers.set(HEADERS.targetPort, String(port));
+  stripRoutingHeaders(headers);
+  headers.set(HEADERS.instanceName, encodeInstanceName(instance));
+  if (port !== undefined) headers.set(HEADERS.port, String(port));
   return headers;
 }
 

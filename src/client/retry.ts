@@ -16,6 +16,11 @@ export interface RetryPolicy {
   backoffMs: number;
   maxBackoffMs: number;
   jitter: boolean;
+  /**
+   * The caller's word on idempotency: `true` allows a re-send after a failure that may have reached the app,
+   * `false` forbids it even for GET; `undefined` decides by method and `Idempotency-Key` (`isIdempotent`).
+   */
+  idempotent: boolean | undefined;
 }
 
 /** Merges per-call options over context defaults over library defaults, rejecting nonsense with a directed error. */
@@ -31,18 +36,28 @@ export function resolvePolicy(
     backoffMs: pick("backoffMs") ?? DEFAULT_BACKOFF_MS,
     maxBackoffMs: pick("maxBackoffMs") ?? DEFAULT_MAX_BACKOFF_MS,
     jitter,
+    idempotent: pick("idempotent"),
   };
+  if (policy.idempotent !== undefined && typeof policy.idempotent !== "boolean") {
+    throw new MoorageContainerError(
+      "invalid-option",
+      `moorage: container "${container}": idempotent must be true or false (got ${JSON.stringify(policy.idempotent)})`,
+      { container },
+    );
+  }
   if (!Number.isInteger(policy.attempts) || policy.attempts < 1) {
     throw new MoorageContainerError(
+      "invalid-option",
       `moorage: container "${container}": attempts must be a whole number of at least 1 (got ${policy.attempts}); use 1 to disable retries`,
-      { code: "invalid-option", container },
+      { container },
     );
   }
   for (const key of ["backoffMs", "maxBackoffMs"] as const) {
     if (!(policy[key] >= 0) || !Number.isFinite(policy[key])) {
       throw new MoorageContainerError(
+        "invalid-option",
         `moorage: container "${container}": ${key} must be a finite number of milliseconds >= 0 (got ${policy[key]})`,
-        { code: "invalid-option", container },
+        { container },
       );
     }
   }

@@ -1,14 +1,20 @@
 /**
  * The send loop: one `fetch()` call becomes one or more attempts against Durable Object stubs.
  *
- * Two strategies share it. `sameInstance` (for `get` and `any`) retries only cold-start signals, on the same
- * instance, with backoff. `acrossPool` (for `pool`) moves to an instance it has not tried yet whenever `retryOn`
- * says the attempt failed. Both refuse a second attempt for a body that cannot be replayed, never retry an aborted
- * call, never touch a WebSocket upgrade response, and stamp what the call cost on the response they return.
- * The test double runs this same loop against fake stubs.
+ * Two strategies share it. `sameInstance` (for `get` and `any`) retries only signals (the instance did not serve
+ * the request), on the same instance, with backoff. `acrossPool` (for `pool`) moves to an instance it has not tried
+ * yet whenever `retryOn` says the attempt failed. Both follow one safety rule (`src/protocol.ts`): a failure that
+ * proves the request never reached the app may be retried for any method; one that may have reached it (the
+ * connection was lost mid-request, a 5xx, an unknown throw) only for an idempotent request (GET, HEAD, OPTIONS, an
+ * `Idempotency-Key` header, or `{ idempotent: true }`). Both refuse a second attempt for a body that cannot be
+ * replayed, never retry an aborted call, never touch a WebSocket upgrade response, and stamp what the call cost on
+ * the response they return. The test double runs this same loop against fake stubs.
  */
-import { HEADERS } from "../protocol.js";
-import { MoorageContainerError, messageOf } from "./errors.js";
+
+import { poolInstanceName } from "../definition/naming.js";
+import { messageOf } from "../errors.js";
+import { encodeInstanceName, HEADERS, isIdempotent, mayRetry } from "../protocol.js";
+import { MoorageContainerError } from "./errors.js";
 import { cheaperOfTwo, type LoadTracker } from "./load.js";
 import { type PreparedRequest, prepareRequest } from "./request.js";
 import { backoffDelay, type RetryPolicy } from "./retry.js";
@@ -58,6 +64,7 @@ export async function send(
   init: RequestInit | undefined,
 ): Promise<Response> {
   const prepared = prepareRequest(input, init);
+  const idempotent = isIdempotent(prepared.method, prepared.headers, policy.idempotent);
   const startedAt = ctx.clock.now();
   const tried: number[] = route.kind === "pool" ? (route.tried ?? []) : [];
   let waitMs = 0;
@@ -94,7 +101,8 @@ export async function send(
       done(ctx.clock.now(), true);
       if (route.kind === "pool") route.track?.(-1);
       const signal = matchErrorSignal(error);
-      const retry = hasNext && (await wantsRetry(route, { error, instance, attempt }, signal));
+      const verdict = hasNext ? await wantsRetry(route, { error, instance, attempt }, signal, idempotent) : "stop";
+      const retry = verdict === "retry";
       report(ctx.onAttempt, {
         ...base,
         outcome: signal ? "cold-start" : retry ? "failed" : "error",
@@ -106,7 +114,7 @@ export async function send(
       if (retry) continue;
       const failure = prepared.signal?.aborted
         ? error
-        : thrownFailure(ctx, route, prepared, instance, attempt, error, signal);
+        : thrownFailure(ctx, route, prepared, instance, attempt, error, signal, verdict === "unsafe");
       report(ctx.onCall, {
         container: ctx.container,
         instance,
@@ -148,8 +156,8 @@ export async function send(
     // Every instance refused busy: the next attempt (if any) waits a backoff and moves across the pool again.
     allBusy = response.headers.get(HEADERS.error) === "busy";
     roundMoves = 0;
-    const signal = await matchResponseSignal(response);
-    const retry = hasNext && (await wantsRetry(route, { response, instance, attempt }, signal));
+    const signal = matchResponseSignal(response);
+    const retry = hasNext && (await wantsRetry(route, { response, instance, attempt }, signal, idempotent)) === "retry";
     report(ctx.onAttempt, {
       ...base,
       outcome: signal ? "cold-start" : retry ? "failed" : "response",
@@ -169,15 +177,27 @@ export async function send(
   }
 }
 
-/** `get`/`any`: retry only a cold start. `pool`: ask `retryOn`, by default a throw, a 5xx or a cold start. */
+/**
+ * Whether to send the call again. The strategy says whether it wants to: `get`/`any` retry only signals; `pool`
+ * asks `retryOn`, by default a throw, a 5xx or a signal. Safety has the last word: a signal decides by its own rule
+ * (`mayRetry`); anything else (an app response, an unknown throw) may have run in the app, so only an idempotent
+ * request is re-sent. `unsafe`: wanted, but refused by the safety rule.
+ */
 async function wantsRetry(
   route: Route,
   outcome: AttemptOutcome,
   signal: ColdStartSignal | undefined,
-): Promise<boolean> {
-  if (route.kind === "instance") return signal !== undefined;
-  if (route.retryOn) return route.retryOn(outcome);
-  return signal !== undefined || outcome.error !== undefined || (outcome.response?.status ?? 0) >= 500;
+  idempotent: boolean,
+): Promise<"retry" | "stop" | "unsafe"> {
+  const wanted =
+    route.kind === "instance"
+      ? signal !== undefined
+      : route.retryOn
+        ? await route.retryOn(outcome)
+        : signal !== undefined || outcome.error !== undefined || (outcome.response?.status ?? 0) >= 500;
+  if (!wanted) return "stop";
+  const safe = signal ? mayRetry(signal.code, idempotent) : idempotent;
+  return safe ? "retry" : "unsafe";
 }
 
 /**
@@ -209,10 +229,10 @@ function pickUntried(
 }
 
 function poolName(index: number): string {
-  return `pool-${index}`;
+  return poolInstanceName(index);
 }
 
-/** The error a call throws when its last attempt threw. */
+/** The error a call throws when its last attempt threw. `refused`: a retry was possible but not safe. */
 function thrownFailure(
   ctx: SendContext,
   route: Route,
@@ -221,33 +241,45 @@ function thrownFailure(
   attempts: number,
   error: unknown,
   signal: ColdStartSignal | undefined,
+  refused: boolean,
 ): MoorageContainerError {
   // Already directed (e.g. the test double's "no handler"): do not bury it under a second message.
   if (error instanceof MoorageContainerError) return error;
   const where = `container "${ctx.container}" (instance "${instance}")`;
   const details = { container: ctx.container, instance, attempts, cause: error };
+  if (refused) {
+    const what = signal ? `${signal.name}: ${messageOf(error)}` : messageOf(error);
+    return new MoorageContainerError(
+      "not-replayed",
+      `moorage: ${where}: ${prepared.method} failed after it may have reached the app (${what}); it was not sent again because ${prepared.method} is not idempotent`,
+      {
+        ...details,
+        hint: "if running it twice is safe, send an Idempotency-Key header or pass { idempotent: true } to get/any/pool",
+      },
+    );
+  }
   if (route.kind === "pool" && attempts > 1) {
     return new MoorageContainerError(
+      "pool-exhausted",
       `moorage: ${where}: pool gave up after ${attempts} attempts on different instances; last error: ${messageOf(error)}`,
-      { ...details, code: "pool-exhausted" },
+      details,
     );
   }
   if (signal && !prepared.replayable) {
     return new MoorageContainerError(
-      `moorage: ${where} was still starting (${signal.name}: ${messageOf(error)}) and the request was not retried because its body cannot be replayed (a Request object or a stream body is sent once); pass a URL or path with a string/bytes body to get cold-start retries`,
-      { ...details, code: "cold-start-exhausted" },
+      "cold-start-exhausted",
+      `moorage: ${where} did not serve the request (${signal.name}: ${messageOf(error)}) and it was not retried because its body cannot be replayed (a Request object or a stream body is sent once); pass a URL or path with a string/bytes body to get retries`,
+      details,
     );
   }
   if (signal) {
     return new MoorageContainerError(
-      `moorage: ${where} was still starting after ${attempts} attempt(s) (${signal.name}: ${messageOf(error)}); raise attempts or backoffMs if cold starts take longer`,
-      { ...details, code: "cold-start-exhausted" },
+      "cold-start-exhausted",
+      `moorage: ${where} did not serve the request after ${attempts} attempt(s) (${signal.name}: ${messageOf(error)}); raise attempts or backoffMs if cold starts take longer`,
+      details,
     );
   }
-  return new MoorageContainerError(`moorage: ${where}: request failed: ${messageOf(error)}`, {
-    ...details,
-    code: "fetch-failed",
-  });
+  return new MoorageContainerError("fetch-failed", `moorage: ${where}: request failed: ${messageOf(error)}`, details);
 }
 
 /**
@@ -259,7 +291,7 @@ function stamped(response: Response, instance: string, attempts: number, waitMs:
   if (busyMoves > 0) headers.set(HEADERS.busyMoves, String(busyMoves));
   headers.set(HEADERS.attempts, String(attempts));
   headers.set(HEADERS.waitMs, String(Math.max(0, Math.round(waitMs))));
-  headers.set(HEADERS.instanceName, instance);
+  headers.set(HEADERS.instanceName, encodeInstanceName(instance));
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 

@@ -1,185 +1,112 @@
 /**
- * Cold-start signals: the exact set of thrown errors and responses that mean "the platform is still provisioning
- * this instance (or the local engine had a transient); the same request will work if you wait".
+ * Signals: the exact set of thrown errors and responses that mean "this instance was not serving the request"
+ * (still starting, over its limit, stopping, its port closed, or the connection to it lost), each with whether the
+ * request may have reached the app. `send.ts` classifies every attempt with this module and nothing else.
  *
- * `get`, `any` and `pool` classify every attempt with this module and nothing else, the benchmark and tests import
- * `COLD_START_SIGNALS`, and the test double scripts cold starts from each signal's `example`. Texts come from
- * `@cloudflare/containers` 0.3.7 (`dist/lib/container.js`), the local engine (upstream containers#155) and the
- * `moorage/do` protocol. Anything not listed here, notably an application 5xx, is not a cold start.
+ * Derived, never written out: the response signals are the object's retryable `OBJECT_ERRORS` codes, and the
+ * thrown-error signals are the platform catalog `PLATFORM_MESSAGES`, both in `src/protocol.ts`, which the Durable
+ * Object classifies with too. A response is a signal only when it carries `moorage-error` (which the object sets
+ * on its own responses and strips from the container's): an application's 502 "connection refused", 503 "try again
+ * later" or plain 429 is the app speaking, passed through untouched. Bodies are never read.
  */
-import { type ErrorKind, HEADERS, RETRYABLE_ERROR_KINDS } from "../protocol.js";
+import {
+  type Delivery,
+  HEADERS,
+  isObjectErrorCode,
+  matchPlatformMessage,
+  OBJECT_ERRORS,
+  type ObjectErrorCode,
+  PLATFORM_MESSAGES,
+  type PlatformMessageName,
+  type RetryRule,
+} from "../protocol.js";
 
-/** One way the platform says "not yet". */
+/** The object codes a client may retry (every code whose rule is not `never`). */
+export type RetryableObjectCode = {
+  [K in ObjectErrorCode]: (typeof OBJECT_ERRORS)[K]["retry"] extends "never" ? never : K;
+}[ObjectErrorCode];
+
+/** The names of all signals: the retryable object codes and the platform messages. */
+export type ColdStartSignalName = RetryableObjectCode | PlatformMessageName;
+
+/** One way the platform or the object says "not served". */
 export interface ColdStartSignal {
   /** Stable name, reported as `AttemptEvent.signal`. */
-  readonly name: string;
+  readonly name: ColdStartSignalName;
   /** Where it comes from, for readers. */
   readonly source: string;
+  /** The object code it means. */
+  readonly code: ObjectErrorCode;
+  /** Whether the request may have reached the app. */
+  readonly delivery: Delivery;
+  /** Who may be re-sent after it: any request, only an idempotent one. */
+  readonly retry: Exclude<RetryRule, "never">;
+  /** True when `pool()` should move to another instance (the instance is saturated). */
+  readonly moveInstance: boolean;
   /** Matches a thrown error whose message (or a cause's) contains this, case-insensitively. */
   readonly errorIncludes?: string;
-  /** Matches a response with one of these statuses whose body contains `bodyIncludes` (when set). */
-  readonly response?: { readonly statuses: readonly number[]; readonly bodyIncludes?: string };
-  /** Matches a response carrying this `moorage-error` kind (set by `moorage/do`), whatever its status. */
-  readonly errorKind?: ErrorKind;
+  /** Matches a response carrying this `moorage-error` code, whatever its status. */
+  readonly errorCode?: ObjectErrorCode;
   /** What the signal looks like, for tests and the test double's `coldStart()`. */
   readonly example:
-    | { readonly status: number; readonly body: string; readonly kind?: ErrorKind }
+    | { readonly status: number; readonly body: string; readonly code: ObjectErrorCode }
     | { readonly error: string };
 }
 
-export const COLD_START_SIGNALS = [
-  {
-    name: "starting",
-    source: "moorage/do: its own response while the container is still starting (moorage-error: starting)",
-    errorKind: "starting",
-    example: { status: 503, body: "container is starting", kind: "starting" },
+const RESPONSE_SIGNALS: readonly ColdStartSignal[] = (Object.keys(OBJECT_ERRORS) as ObjectErrorCode[]).flatMap(
+  (code) => {
+    const spec = OBJECT_ERRORS[code];
+    if (spec.retry === "never") return [];
+    const signal: ColdStartSignal = {
+      name: code as RetryableObjectCode,
+      source: `moorage/do: its own response (moorage-error: ${code}): ${spec.meaning}`,
+      code,
+      delivery: spec.delivery,
+      retry: spec.retry,
+      moveInstance: spec.moveInstance,
+      errorCode: code,
+      example: { status: spec.status, body: JSON.stringify({ error: code, message: spec.meaning }), code },
+    };
+    return [signal];
   },
-  {
-    name: "no-instance",
-    source: "@cloudflare/containers: 503 when no instance can be provided yet (deploys, upstream #45)",
-    errorIncludes: "no container instance",
-    response: { statuses: [503], bodyIncludes: "no container instance" },
-    example: { status: 503, body: "There is no Container instance available at this time." },
-  },
-  {
-    name: "start-failed",
-    source: "@cloudflare/containers: 500 when starting or waiting for ports failed",
-    errorIncludes: "failed to start container",
-    response: { statuses: [500], bodyIncludes: "failed to start container" },
-    example: { status: 500, body: "Failed to start container: Container did not start after 8000ms" },
-  },
-  {
-    name: "rate-limited",
-    source: "@cloudflare/containers: 429 'you are requesting too many containers per second'; any 429 is waited out",
-    errorIncludes: "too many containers",
-    response: { statuses: [429] },
-    example: { status: 429, body: "you are requesting too many containers per second" },
-  },
-  {
-    name: "not-listening",
-    source: "@cloudflare/containers: the container process is up but its port is not open yet",
-    errorIncludes: "not listening",
-    response: { statuses: [500, 502, 503], bodyIncludes: "not listening" },
-    example: { error: "the container is not listening on port 8080" },
-  },
-  {
-    name: "try-again-later",
-    source: "platform and engine transients that ask for a retry",
-    errorIncludes: "try again later",
-    response: { statuses: [500, 502, 503], bodyIncludes: "try again later" },
-    example: { status: 503, body: "Service temporarily unavailable, try again later" },
-  },
-  {
-    name: "monitor-missing",
-    source: "local engine transient (upstream #155)",
-    errorIncludes: "monitor failed to find container",
-    response: { statuses: [500, 502, 503], bodyIncludes: "monitor failed to find container" },
-    example: { error: "monitor failed to find container" },
-  },
-  {
-    name: "port-not-found",
-    source: "local engine transient (upstream #155)",
-    errorIncludes: "container port not found",
-    response: { statuses: [500, 502, 503], bodyIncludes: "container port not found" },
-    example: { status: 500, body: "Failed to proxy: container port not found" },
-  },
-  {
-    name: "connection-refused",
-    source: "local engine transient (upstream #155): nothing accepted the connection, so nothing was processed",
-    errorIncludes: "connection refused",
-    response: { statuses: [500, 502, 503], bodyIncludes: "connection refused" },
-    example: { status: 500, body: "Error proxying request to container: connect ECONNREFUSED: connection refused" },
-  },
-  {
-    name: "object-reset",
-    source: "Durable Object transient: the platform library aborts the object when its container link is lost",
-    errorIncludes: "network connection lost",
-    example: { error: "Network connection lost." },
-  },
-] as const satisfies readonly ColdStartSignal[];
+);
 
-/** The names of all cold-start signals. */
-export type ColdStartSignalName = (typeof COLD_START_SIGNALS)[number]["name"];
+const ERROR_SIGNALS: readonly ColdStartSignal[] = PLATFORM_MESSAGES.map((m) => {
+  const spec = OBJECT_ERRORS[m.code];
+  return {
+    name: m.name,
+    source: m.source,
+    code: m.code,
+    delivery: spec.delivery,
+    retry: spec.retry as Exclude<RetryRule, "never">,
+    moveInstance: spec.moveInstance,
+    errorIncludes: m.text,
+    example: { error: m.example },
+  };
+});
 
-/** Bodies larger than this are never inspected: platform error bodies are short, application bodies may not be. */
-export const MAX_SNIFFED_BODY_BYTES = 4096;
-
-const SIGNALS: readonly ColdStartSignal[] = COLD_START_SIGNALS;
-const SNIFFED_STATUSES = new Set(SIGNALS.flatMap((s) => (s.response?.bodyIncludes ? s.response.statuses : [])));
+/** Every signal: the object's retryable responses first, then the platform's thrown messages. */
+export const COLD_START_SIGNALS: readonly ColdStartSignal[] = [...RESPONSE_SIGNALS, ...ERROR_SIGNALS];
 
 /** The signal a thrown error matches, or undefined. Looks through `cause` chains (wrapped errors). */
 export function matchErrorSignal(error: unknown): ColdStartSignal | undefined {
-  const text = errorText(error);
-  return SIGNALS.find((s) => s.errorIncludes !== undefined && text.includes(s.errorIncludes));
+  const message = matchPlatformMessage(error);
+  return message && ERROR_SIGNALS.find((s) => s.name === message.name);
 }
 
 /**
- * The signal a response matches, or undefined. Reads only status and headers, plus, for a short error response
- * whose status a body-matched signal uses, the first bytes of a clone of its body: the response itself is never
- * consumed, and long or streaming bodies are never buffered.
+ * The signal a response matches, or undefined. Reads the `moorage-error` header only: the response is never
+ * consumed or cloned. The object's final verdicts (`not-ready`, `config`, `start-failed`) are no signal.
  */
-export async function matchResponseSignal(response: Response): Promise<ColdStartSignal | undefined> {
+export function matchResponseSignal(response: Response): ColdStartSignal | undefined {
   if (isWebSocketResponse(response)) return undefined;
-  // The object's own verdict wins: a `not-ready` or `config` error is final even if its text sounds transient.
-  const kind = response.headers.get(HEADERS.error);
-  if (kind !== null) {
-    if (!RETRYABLE_ERROR_KINDS.has(kind as ErrorKind)) return undefined;
-    return SIGNALS.find((s) => s.errorKind === kind);
-  }
-  const byStatus = SIGNALS.find(
-    (s) => s.response && !s.response.bodyIncludes && s.response.statuses.includes(response.status),
-  );
-  if (byStatus) return byStatus;
-  if (!SNIFFED_STATUSES.has(response.status)) return undefined;
-  const body = await sniffBody(response);
-  if (body === undefined) return undefined;
-  return SIGNALS.find(
-    (s) =>
-      s.response?.bodyIncludes !== undefined &&
-      s.response.statuses.includes(response.status) &&
-      body.includes(s.response.bodyIncludes),
-  );
+  const code = response.headers.get(HEADERS.error);
+  if (!isObjectErrorCode(code)) return undefined;
+  return RESPONSE_SIGNALS.find((s) => s.errorCode === code);
 }
 
 /** A 101 or a response carrying a `webSocket` (workerd): never inspected, wrapped or retried. */
 export function isWebSocketResponse(response: Response): boolean {
   const socket = (response as { webSocket?: unknown }).webSocket;
   return response.status === 101 || (socket !== undefined && socket !== null);
-}
-
-/**
- * Lowercased first bytes of a clone of the body; undefined when there is none or it is declared too long. Without a
- * Content-Length only the first chunk is read, so a slow streaming body can delay classification by at most one
- * chunk and is never drained.
- */
-async function sniffBody(response: Response): Promise<string | undefined> {
-  if (response.body === null || response.bodyUsed) return undefined;
-  const header = response.headers.get("content-length");
-  const declared = header === null ? undefined : Number(header);
-  if (declared !== undefined && !(declared <= MAX_SNIFFED_BODY_BYTES)) return undefined;
-  const reader = response.clone().body?.getReader();
-  if (!reader) return undefined;
-  const decoder = new TextDecoder();
-  let text = "";
-  let bytes = 0;
-  try {
-    do {
-      const { done, value } = await reader.read();
-      if (done) break;
-      bytes += value.byteLength;
-      text += decoder.decode(value, { stream: true });
-    } while (declared !== undefined && bytes < declared);
-  } catch {
-    // An unreadable clone says nothing about provisioning; the caller still gets the original.
-  } finally {
-    // Release the tee branch so the original body is not held back waiting on us.
-    reader.cancel().catch(() => {});
-  }
-  return text.toLowerCase();
-}
-
-function errorText(error: unknown, depth = 0): string {
-  if (depth > 4 || error === undefined || error === null) return "";
-  if (error instanceof Error) return `${error.message.toLowerCase()}\n${errorText(error.cause, depth + 1)}`;
-  return String(error).toLowerCase();
 }

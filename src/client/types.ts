@@ -37,13 +37,27 @@ export type ContainerContext<S extends readonly ContainerSpec[]> = {
 
 /** How one container is reached: a named instance, a random pool instance, or a pool with failover. */
 export interface ContainerAccessor {
-  /** The instance for `id` (`idFromName(id)`): the same id always reaches the same instance. */
+  /**
+   * The instance for `id` (`idFromName(id)`): the same id always reaches the same instance, and each id is its own
+   * instance and identity (`" alice"` is not `"alice"`). Any non-empty string works, any Unicode included, except
+   * ids starting with `moorage:` (Moorage's own namespace, where pool instances live): those throw `invalid-id`.
+   */
   get(id: string, options?: RetryOptions): ContainerHandle;
-  /** A random instance of the pool (`pool-0` ... `pool-(maxInstances-1)`), picked once per call to `any()`. */
+  /**
+   * Instance `index` (0 ... maxInstances-1) of the pool behind `any()` and `pool()`, for operating on one member:
+   * its state, a stop, a request to that member only. The only way to name a pool instance.
+   */
+  poolInstance(index: number, options?: RetryOptions): ContainerHandle;
+  /**
+   * A random instance of the pool (`moorage:pool:0` ... `moorage:pool:(maxInstances-1)`, a namespace `get()`
+   * cannot reach), picked once per call to `any()`.
+   */
   any(options?: RetryOptions): FetchHandle;
   /**
-   * Like `any()`, but a failed attempt (by default: a thrown error, a 5xx, or a cold-start signal) is retried on
-   * another instance of the pool, up to `attempts` instances in all.
+   * Like `any()`, but a failed attempt (by default: a thrown error, a 5xx, or a signal) is retried on another
+   * instance of the pool, up to `attempts` instances in all. A 5xx or a throw may mean the app already ran the
+   * request, so those fail over only for idempotent requests (GET/HEAD/OPTIONS, `Idempotency-Key`, or
+   * `{ idempotent: true }`); signals that prove it never arrived fail over for any method.
    */
   pool(options?: PoolOptions): FetchHandle;
   /**
@@ -71,7 +85,7 @@ export interface FetchHandle {
 
 /** One named instance: HTTP plus lifecycle and runtime egress control over Durable Object RPC. */
 export interface ContainerHandle extends FetchHandle {
-  /** The Durable Object name this handle reaches (the `id` given to `get`). */
+  /** The Durable Object name this handle reaches (the `id` given to `get`, `moorage:pool:N` for `poolInstance`). */
   readonly instance: string;
   /** Starts the container if it is not running (`envVars` replaces the configured environment wholesale). */
   start(options?: ContainerStartOptions): Promise<void>;
@@ -124,7 +138,11 @@ export type ContainerState = { lastChange: number } & (
   | { status: "stopped_with_code"; exitCode?: number }
 );
 
-/** Cold-start retry for `get` and `any`: the same instance is retried while the platform is provisioning. */
+/**
+ * Retries for `get` and `any` (the same instance, while it is not serving) and `pool` (another instance). A failure
+ * that proves the request never reached the app is retried for any method; one that may have reached it only for an
+ * idempotent request (see `idempotent`).
+ */
 export interface RetryOptions {
   /** Total attempts, including the first. `1` disables retrying. Default 3. */
   attempts?: number;
@@ -132,13 +150,23 @@ export interface RetryOptions {
   backoffMs?: number;
   /** Upper bound on any single delay. Default 5000 ms. */
   maxBackoffMs?: number;
+  /**
+   * Whether a request may be sent again after a failure that may have reached the app (the connection to the
+   * container was lost mid-request; for `pool()`, a 5xx or a thrown call). Default: only GET, HEAD, OPTIONS and
+   * requests with an `Idempotency-Key` header. `true` says your handler is safe to run twice; `false` forbids it
+   * even for GET. Signals that prove the request never arrived (`starting`, `busy`, `stopping`, `not-listening`)
+   * are retried either way.
+   */
+  idempotent?: boolean;
 }
 
 /** What `pool()` does with a failed attempt. */
 export interface PoolOptions extends RetryOptions {
   /**
    * Whether to move on to another instance after this attempt. Default: the call threw, the response is a 5xx,
-   * or the response is a cold-start signal. The attempt's response body is cancelled when you return true.
+   * or the response is a signal. Consulted only when a re-send is safe (see `idempotent`): a 5xx or a throw may
+   * mean the app already ran, so a non-idempotent request is not re-sent whatever this returns. The attempt's
+   * response body is cancelled when the request is re-sent.
    */
   retryOn?: (outcome: AttemptOutcome) => boolean | Promise<boolean>;
   /**
@@ -161,7 +189,7 @@ export type AttemptOutcome =
 export type AttemptResult =
   /** A response that is not a cold-start signal (2xx or an application error alike). */
   | "response"
-  /** A provisioning signal (thrown or as a response): the platform was not ready yet. */
+  /** A signal (thrown or as a response): the instance did not serve the request (see `COLD_START_SIGNALS`). */
   | "cold-start"
   /** `pool()` only: `retryOn` said this attempt failed, so another instance is tried. */
   | "failed"
@@ -174,7 +202,7 @@ export type AttemptResult =
 export interface AttemptEvent {
   /** Export name of the container. */
   container: string;
-  /** Durable Object name of the instance (`id` for `get`, `pool-N` for `any`/`pool`). */
+  /** Durable Object name of the instance (`id` for `get`, `moorage:pool:N` for `any`/`pool`). */
   instance: string;
   /** 1-based attempt number within the call. */
   attempt: number;
@@ -187,7 +215,7 @@ export interface AttemptEvent {
   status?: number;
   /** The object's `moorage-cold-start-ms`, when the response carried it. */
   coldStartMs?: number;
-  /** The name of the matched cold-start signal, when `outcome` is `"cold-start"`. */
+  /** The name of the matched signal, when `outcome` is `"cold-start"`. */
   signal?: string;
   /** The thrown error, when the attempt threw. */
   error?: unknown;

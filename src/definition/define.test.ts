@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { MoorageError } from "../errors.js";
 import {
   DEFER_VALIDATION,
   deferredDeclaration,
@@ -252,7 +253,7 @@ describe("defineContainer: directed errors name the export, the field and the fi
     ],
     ["readyOn key", { readyOn: [{ path: "/r", timeout: 5 }] }, /"readyOn\[0\]" has unknown key\(s\) timeout/],
   ])("%s", (_name, extra, message) => {
-    expect(() => define(extra)).toThrow(TypeError);
+    expect(() => define(extra)).toThrow(MoorageError);
     expect(() => define(extra)).toThrow(/^defineContainer\(transcoder\): /);
     expect(() => define(extra)).toThrow(message);
   });

@@ -6,6 +6,8 @@
  * checked by codegen, which knows the project root. Every failure is a `TypeError` naming the export (when known),
  * the field, what was wrong and how to fix it.
  */
+
+import { MoorageError } from "../errors.js";
 import { durationHint, parseDuration } from "./duration.js";
 import { customInstanceProblems, NAMED_INSTANCE_TYPES } from "./instance-types.js";
 import { resolveConcurrency, resolveInstances } from "./pool.js";
@@ -57,7 +59,7 @@ const REGISTRY_LIKE =
 /** Collects the prefix `defineContainer("name"): ` so every message names the export when it is known. */
 function fail(exportName: string | undefined, message: string): never {
   const who = exportName ? `defineContainer(${exportName})` : "defineContainer";
-  throw new TypeError(`${who}: ${message}`);
+  throw new MoorageError("invalid-definition", `${who}: ${message}`);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { assertDistinctNames, bindingName, className, imageName, namesFor, poolInstanceName, words } from "./naming.js";
+import {
+  assertDistinctNames,
+  bindingName,
+  className,
+  imageName,
+  instanceIdProblem,
+  isReservedInstanceName,
+  namesFor,
+  poolIndexOf,
+  poolInstanceName,
+  words,
+} from "./naming.js";
 
 describe("naming", () => {
   it.each([
@@ -29,8 +40,26 @@ describe("naming", () => {
     expect(words("ffmpeg2Pass")).toEqual(["ffmpeg2", "pass"]);
   });
 
-  it("names pool instances pool-0 .. pool-N-1", () => {
-    expect([0, 1, 2].map(poolInstanceName)).toEqual(["pool-0", "pool-1", "pool-2"]);
+  it("names pool instances moorage:pool:0 .. moorage:pool:N-1, in the reserved space get() refuses", () => {
+    expect([0, 1, 2].map(poolInstanceName)).toEqual(["moorage:pool:0", "moorage:pool:1", "moorage:pool:2"]);
+    expect([0, 1, 2].map((i) => poolIndexOf(poolInstanceName(i)))).toEqual([0, 1, 2]);
+    expect(["pool-1", "moorage:pool:01", "moorage:pool:x", "x"].map(poolIndexOf)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(isReservedInstanceName(poolInstanceName(0))).toBe(true);
+    expect(instanceIdProblem(poolInstanceName(0))).toMatch(/reserved/);
+  });
+
+  it("accepts any non-empty id outside the reserved space, and says why it refuses the rest", () => {
+    for (const id of [" alice", "alice ", "pool-1", "Ünïcødé ✓", "日本", "a\nb", "moorage"]) {
+      expect(instanceIdProblem(id)).toBeUndefined();
+    }
+    expect(instanceIdProblem("")).toBe("the id must not be empty");
+    expect(instanceIdProblem(42)).toBe("the id must be a string (got number)");
+    expect(instanceIdProblem("moorage:anything")).toMatch(/reserved for Moorage's own instances/);
   });
 
   it("rejects two exports that map to the same binding, naming both", () => {

@@ -6,13 +6,19 @@
  * generated code, `wrangler.jsonc` and what the Worker looks up at run time. Pure functions: safe in Node and
  * workerd alike.
  */
+import { MoorageError } from "../errors.js";
 
 /** Prefix of every container Durable Object binding: `imageResizer` -> `CONTAINER_IMAGE_RESIZER`. */
 export const BINDING_PREFIX = "CONTAINER_";
 /** Suffix of every generated Durable Object class: `imageResizer` -> `ImageResizerContainer`. */
 export const CLASS_SUFFIX = "Container";
-/** Pool instances are Durable Objects named `pool-0` ... `pool-(N-1)`. */
-export const POOL_INSTANCE_PREFIX = "pool-";
+/**
+ * Instance names starting with this belong to Moorage, never to `get(id)`: `get()` refuses them, so no caller can
+ * reach (or impersonate, through the bridge identity) an instance Moorage names itself.
+ */
+export const RESERVED_INSTANCE_PREFIX = "moorage:";
+/** Pool instances are Durable Objects named `moorage:pool:0` ... `moorage:pool:(N-1)`, inside the reserved space. */
+export const POOL_INSTANCE_PREFIX = `${RESERVED_INSTANCE_PREFIX}pool:`;
 /** Pool size when a definition sets no `maxInstances`. */
 export const DEFAULT_POOL_SIZE = 3;
 
@@ -58,9 +64,35 @@ export function imageName(exportName: string, workerName?: string): string {
   return workerName ? `${workerName}-${base}` : base;
 }
 
-/** `pool-0` ... `pool-(size-1)`: the Durable Object names behind `any()` and `pool()`. */
+/** `moorage:pool:0` ... `moorage:pool:(size-1)`: the Durable Object names behind `any()` and `pool()`. */
 export function poolInstanceName(index: number): string {
   return `${POOL_INSTANCE_PREFIX}${index}`;
+}
+
+/** The pool index of a pool instance name (`moorage:pool:2` -> 2), or undefined for any other name. */
+export function poolIndexOf(instance: string): number | undefined {
+  if (!instance.startsWith(POOL_INSTANCE_PREFIX)) return undefined;
+  const rest = instance.slice(POOL_INSTANCE_PREFIX.length);
+  return /^(0|[1-9]\d{0,5})$/.test(rest) ? Number(rest) : undefined;
+}
+
+/** True for a name in Moorage's reserved space (`moorage:...`), which `get(id)` refuses. */
+export function isReservedInstanceName(instance: string): boolean {
+  return instance.startsWith(RESERVED_INSTANCE_PREFIX);
+}
+
+/**
+ * Why `id` cannot be a `get(id)` instance, or undefined when it can. Any non-empty string outside the reserved space
+ * can: whitespace, any Unicode, any length the platform takes. Each id is its own object (`idFromName(id)`) and its
+ * own identity (the name travels percent-encoded, so nothing trims or rewrites it).
+ */
+export function instanceIdProblem(id: unknown): string | undefined {
+  if (typeof id !== "string") return `the id must be a string (got ${id === null ? "null" : typeof id})`;
+  if (id.length === 0) return "the id must not be empty";
+  if (isReservedInstanceName(id)) {
+    return `ids starting with "${RESERVED_INSTANCE_PREFIX}" are reserved for Moorage's own instances (pools use "${POOL_INSTANCE_PREFIX}N"); use another prefix, or reach the pool with any() or pool()`;
+  }
+  return undefined;
 }
 
 /** The names codegen, sync and the runtime use for one container. */
@@ -90,7 +122,8 @@ export function assertDistinctNames(exportNames: readonly string[]): void {
     for (const derived of [bindingName(exportName), className(exportName)]) {
       const other = seen.get(derived);
       if (other !== undefined && other !== exportName) {
-        throw new TypeError(
+        throw new MoorageError(
+          "name-conflict",
           `moorage: exports "${other}" and "${exportName}" both map to "${derived}"; rename one of them so each container gets its own class and binding`,
         );
       }

@@ -17,13 +17,6 @@ import { DEFAULT_POOL_SIZE, POOL_INSTANCE_PREFIX } from "./naming.js";
  */
 export const POOL_COORDINATOR_INSTANCE = `${POOL_INSTANCE_PREFIX}coordinator`;
 
-/** The pool index of an instance name (`poolInstanceName(i)` -> i), or undefined for any other name. */
-export function poolIndexOf(instance: string): number | undefined {
-  if (!instance.startsWith(POOL_INSTANCE_PREFIX)) return undefined;
-  const rest = instance.slice(POOL_INSTANCE_PREFIX.length);
-  return /^(0|[1-9]\d{0,5})$/.test(rest) ? Number(rest) : undefined;
-}
-
 /** What a user writes under `instances`. */
 export interface InstancesConfig {
   /** Pool instances kept running even without traffic (started ahead of the first request). Default 0. */

@@ -13,7 +13,7 @@
 import { type BridgeRecord, inspecting, inspectRecord, writeRecord } from "../records.js";
 import { BRIDGE_HOST } from "./environment.js";
 
-/** Who is calling: the container's export name and the instance name (`id` or `pool-N`). */
+/** Who is calling: the container's export name and the instance name (`id` or `moorage:pool:N`). */
 export interface BridgeCaller {
   container: string;
   instance: string;

@@ -139,11 +139,18 @@ describe("definition fields", () => {
     expect(unnamed.container.startCalls[0]?.env?.MOORAGE_INSTANCE).toBe("tenant/ä 1");
   });
 
-  it("rejects a malformed target port with a 400 config error", async () => {
+  it("rejects a malformed port with a 400 bad-request error", async () => {
     const { object } = await build();
     const response = await object.fetch(get("/", { headers: { "moorage-port": "http" } }));
     expect(response.status).toBe(400);
-    expect(response.headers.get(HEADERS.error)).toBe("config");
+    expect(response.headers.get(HEADERS.error)).toBe("bad-request");
+  });
+
+  it("never routes by cf-container-target-port: a caller's header cannot pick the container port", async () => {
+    const { object, container } = await build({ requiredPorts: [8080, 9090] }, { app: () => new Response("default") });
+    const response = await object.fetch(get("/", { headers: { "cf-container-target-port": "9090" } }));
+    expect(await response.text()).toBe("default");
+    expect(container.appRequests.at(-1)).toMatchObject({ port: 8080 });
   });
 });
 

@@ -19,23 +19,21 @@
 import { DurableObject } from "cloudflare:workers";
 import type { LoadReport, PoolState, ScalePolicy } from "../client/pool-scaling.js";
 import type { ContainerDefinition } from "../definition/types.js";
+import { MoorageError } from "../errors.js";
 import type { ExecWireOptions } from "../exec-wire.js";
-import { HEADERS } from "../protocol.js";
+import { decodeInstanceName, HEADERS } from "../protocol.js";
 import { ActivityTracker, releaseOnAbort } from "./activity.js";
 import { Egress } from "./egress.js";
 import { EnvironmentResolver } from "./environment.js";
-import { classifyProxyError, errorResponse, MoorageError, messageOf } from "./errors.js";
+import { classifyProxyError, errorResponse, messageOf, ObjectError } from "./errors.js";
 import { checkExecRequest, type ExecCapable, ExecRegistry, runExec } from "./exec.js";
 import { Lifecycle, type PlatformContainer, type StartOptions, type StopSignal } from "./lifecycle.js";
 import { consoleSink, type LifecycleEvent, type LifecycleSink, lifecycleRecord } from "./lifecycle-log.js";
 import { PoolMember } from "./pool-member.js";
-import { LEGACY_PORT_HEADER, proxyToContainer } from "./proxy.js";
+import { proxyToContainer } from "./proxy.js";
 import { DEFAULT_READY_POLL_INTERVAL_MS } from "./readiness.js";
 import { RunLedger } from "./run-ledger.js";
 import { Timers } from "./timers.js";
-
-/** The port header of the wire contract (`src/protocol.ts` names it once H2's catalog lands). */
-const PORT_HEADER = "moorage-port";
 
 /** What `getState()` reports. */
 export interface ContainerState {
@@ -55,24 +53,19 @@ export interface Internals {
   readonly instance: string;
 }
 
-function decodeInstance(header: string | null): string | undefined {
-  if (!header) return undefined;
-  try {
-    return decodeURIComponent(header);
-  } catch {
-    return header;
-  }
-}
-
 function requireHost(method: string, host: unknown): string {
   if (typeof host !== "string" || host.length === 0 || host.length > 253 || /[\s/]/.test(host)) {
-    throw new TypeError(`${method}: host must be a host name or glob like "api.example.com" or "*.example.com"`);
+    throw new MoorageError(
+      "invalid-option",
+      `${method}: host must be a host name or glob like "api.example.com" or "*.example.com"`,
+    );
   }
   return host.toLowerCase();
 }
 
 function requireHosts(method: string, hosts: unknown): string[] {
-  if (!Array.isArray(hosts)) throw new TypeError(`${method}: pass an array of host names or globs`);
+  if (!Array.isArray(hosts))
+    throw new MoorageError("invalid-option", `${method}: pass an array of host names or globs`);
   return hosts.map((h) => requireHost(method, h));
 }
 
@@ -193,19 +186,18 @@ export class MoorageContainer<Env = unknown> extends DurableObject<Env> {
 
   override async fetch(request: Request): Promise<Response> {
     const headers = request.headers;
-    if (this.#instance === undefined) this.#learnInstance(decodeInstance(headers.get(HEADERS.instanceName)));
-    const header = headers.get(PORT_HEADER) ?? headers.get(LEGACY_PORT_HEADER);
+    if (this.#instance === undefined) this.#learnInstance(decodeInstanceName(headers.get(HEADERS.instanceName)));
+    // The port comes only from the client's own header: the platform library's `cf-container-target-port` is a
+    // caller's header here, stripped before the app sees it and never used for routing.
+    const header = headers.get(HEADERS.port);
     let port = this.definition.defaultPort;
     if (header !== null) {
       port = Number(header);
       if (!/^\d{1,5}$/.test(header) || port < 1 || port > 65_535) {
         return errorResponse(
-          new MoorageError(
-            "config",
-            `moorage: ${PORT_HEADER} must be a port number between 1 and 65535, got "${header}"`,
-            {
-              status: 400,
-            },
+          new ObjectError(
+            "bad-request",
+            `moorage: ${HEADERS.port} must be a port number between 1 and 65535, got "${header}"`,
           ),
         );
       }
@@ -232,14 +224,14 @@ export class MoorageContainer<Env = unknown> extends DurableObject<Env> {
           onFrame: () => this.#timers.touch(),
         });
       } catch (error) {
-        if (request.signal?.aborted) throw new MoorageError("connection-lost", "moorage: the caller went away");
+        if (request.signal?.aborted) throw new ObjectError("connection-lost", "moorage: the caller went away");
         const failure = classifyProxyError(error, `moorage: ${this.#who()}`, port, this.#container.running);
         this.#log("error", { phase: "proxy", code: failure.code, port, message: messageOf(error) });
         throw failure;
       }
     } catch (error) {
       release();
-      return errorResponse(error instanceof MoorageError ? error : new MoorageError("start-failed", messageOf(error)));
+      return errorResponse(error instanceof ObjectError ? error : new ObjectError("start-failed", messageOf(error)));
     } finally {
       detach();
     }
@@ -276,9 +268,7 @@ export class MoorageContainer<Env = unknown> extends DurableObject<Env> {
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<never>((_, reject) => {
       onAbort = () =>
-        reject(
-          new MoorageError("starting", `moorage: the request to ${this.#who()} was aborted while it was starting`),
-        );
+        reject(new ObjectError("starting", `moorage: the request to ${this.#who()} was aborted while it was starting`));
       if (signal.aborted) onAbort();
       else signal.addEventListener("abort", onAbort, { once: true });
     });

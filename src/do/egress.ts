@@ -22,7 +22,7 @@
  */
 import type { ContainerDefinition } from "../definition/types.js";
 import { BRIDGE_HOST } from "./environment.js";
-import { MoorageError } from "./errors.js";
+import { ObjectError } from "./errors.js";
 import { type OutboundProps, outboundHandlersFor } from "./outbound.js";
 import type { KvLike } from "./run-ledger.js";
 
@@ -147,7 +147,7 @@ export class Egress {
   async apply(container: InterceptingContainer, exports: unknown, identity: EgressIdentity): Promise<void> {
     const factory = (exports as { MoorageOutbound?: OutboundFactory } | undefined)?.MoorageOutbound;
     if (typeof factory !== "function") {
-      throw new MoorageError(
+      throw new ObjectError(
         "config",
         `moorage: container "${identity.container}" cannot route its outbound traffic: the Worker does not export ` +
           "MoorageOutbound. Re-export the generated module from your Worker entry " +

@@ -11,7 +11,7 @@
  * `start({ envVars })`) is the container class's decision.
  */
 import type { ContainerDefinition } from "../definition/types.js";
-import { MoorageError } from "./errors.js";
+import { ObjectError } from "./errors.js";
 
 /** Host the container calls to reach the app's bridge handler; intercepted by the object, never resolved by DNS. */
 export const BRIDGE_HOST = "moorage.internal";
@@ -56,7 +56,7 @@ export class EnvironmentResolver {
     for (const name of this.definition.secrets) {
       const value = env[name];
       if (typeof value !== "string") {
-        throw new MoorageError(
+        throw new ObjectError(
           "config",
           `moorage: container "${this.exportName}" needs the secret ${name}, but the Worker env has no ${name}` +
             `${value === undefined ? "" : ` string (found ${typeof value})`}. ` +
@@ -100,7 +100,7 @@ export class EnvironmentResolver {
       this.#storeEntries().map(async ([envName, bindingName]) => {
         const binding = env[bindingName];
         if (!isSecretsStoreBinding(binding)) {
-          throw new MoorageError(
+          throw new ObjectError(
             "config",
             `moorage: container "${this.exportName}" needs ${envName} from the Secrets Store binding ${bindingName}, ` +
               `but the Worker env has no such binding. Add it to "secrets_store_secrets" in your wrangler config ` +
@@ -111,7 +111,7 @@ export class EnvironmentResolver {
         try {
           value = await binding.get();
         } catch (error) {
-          throw new MoorageError(
+          throw new ObjectError(
             "config",
             `moorage: container "${this.exportName}" could not read ${envName} from the Secrets Store binding ` +
               `${bindingName}: ${error instanceof Error ? error.message : String(error)}. Check the binding's ` +
@@ -120,7 +120,7 @@ export class EnvironmentResolver {
           );
         }
         if (typeof value !== "string") {
-          throw new MoorageError(
+          throw new ObjectError(
             "config",
             `moorage: container "${this.exportName}": Secrets Store binding ${bindingName} returned no value for ` +
               `${envName}. Check that the secret exists in the store named by the binding's "store_id".`,

@@ -1,13 +1,7 @@
 /** Which failures are cold-start signals, how proxy failures are classified, and the error response shape. */
 import { describe, expect, it } from "vitest";
 import { HEADERS } from "../protocol.js";
-import {
-  classifyProxyError,
-  classifyStartError,
-  errorResponse,
-  isTransientStartError,
-  MoorageError,
-} from "./errors.js";
+import { classifyProxyError, classifyStartError, errorResponse, isTransientStartError, ObjectError } from "./errors.js";
 
 describe("start errors", () => {
   it("treats platform provisioning and local-engine transients as starting", () => {
@@ -54,11 +48,11 @@ describe("proxy errors", () => {
 
 describe("responses", () => {
   it("carry moorage-error and a JSON body; not-delivered retryable ones ask for a retry", async () => {
-    const response = errorResponse(new MoorageError("config", "missing"));
+    const response = errorResponse(new ObjectError("config", "missing"));
     expect(response.status).toBe(500);
     expect(response.headers.get(HEADERS.error)).toBe("config");
     expect(await response.json()).toEqual({ error: "config", message: "missing" });
-    expect(errorResponse(new MoorageError("starting", "s")).headers.get("retry-after")).toBe("1");
-    expect(errorResponse(new MoorageError("connection-lost", "c")).headers.get("retry-after")).toBeNull();
+    expect(errorResponse(new ObjectError("starting", "s")).headers.get("retry-after")).toBe("1");
+    expect(errorResponse(new ObjectError("connection-lost", "c")).headers.get("retry-after")).toBeNull();
   });
 });

@@ -10,6 +10,8 @@
  * an `onEnd` callback that fires exactly once (the object releases the exec's activity there).
  * Boundary: no lifecycle decisions; the caller starts the container first and counts activity.
  */
+
+import { MoorageError } from "../errors.js";
 import {
   EXEC_FRAME,
   type ExecEndFrame,
@@ -70,7 +72,8 @@ export interface RunExecHooks {
 /** Validates what a caller sent over RPC (untrusted), with a directed message. */
 export function checkExecRequest(cmd: unknown, options: unknown): { cmd: string[]; options: ExecWireOptions } {
   if (!Array.isArray(cmd) || cmd.length === 0 || !cmd.every((a) => typeof a === "string") || cmd[0] === "") {
-    throw new TypeError(
+    throw new MoorageError(
+      "invalid-option",
       `moorage exec: the command must be a non-empty array of strings like ["ls", "-la"] (got ${JSON.stringify(cmd)})`,
     );
   }
@@ -78,13 +81,17 @@ export function checkExecRequest(cmd: unknown, options: unknown): { cmd: string[
   const out: ExecWireOptions = {};
   if (o.cwd !== undefined) {
     if (typeof o.cwd !== "string" || !o.cwd.startsWith("/")) {
-      throw new TypeError(`moorage exec: "cwd" must be an absolute path (got ${JSON.stringify(o.cwd)})`);
+      throw new MoorageError(
+        "invalid-option",
+        `moorage exec: "cwd" must be an absolute path (got ${JSON.stringify(o.cwd)})`,
+      );
     }
     out.cwd = o.cwd;
   }
   if (o.user !== undefined) {
     if (typeof o.user !== "string" || o.user === "") {
-      throw new TypeError(
+      throw new MoorageError(
+        "invalid-option",
         `moorage exec: "user" must be a user name or uid like "1000" (got ${JSON.stringify(o.user)})`,
       );
     }
@@ -92,12 +99,18 @@ export function checkExecRequest(cmd: unknown, options: unknown): { cmd: string[
   }
   if (o.env !== undefined) {
     if (typeof o.env !== "object" || o.env === null || Array.isArray(o.env)) {
-      throw new TypeError(`moorage exec: "env" must be an object of strings (got ${JSON.stringify(o.env)})`);
+      throw new MoorageError(
+        "invalid-option",
+        `moorage exec: "env" must be an object of strings (got ${JSON.stringify(o.env)})`,
+      );
     }
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(o.env)) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) || typeof v !== "string") {
-        throw new TypeError(`moorage exec: "env.${k}" must be a valid variable name with a string value`);
+        throw new MoorageError(
+          "invalid-option",
+          `moorage exec: "env.${k}" must be a valid variable name with a string value`,
+        );
       }
       env[k] = v;
     }
@@ -105,7 +118,10 @@ export function checkExecRequest(cmd: unknown, options: unknown): { cmd: string[
   }
   if (o.timeoutMs !== undefined) {
     if (typeof o.timeoutMs !== "number" || !Number.isFinite(o.timeoutMs) || o.timeoutMs <= 0) {
-      throw new TypeError(`moorage exec: "timeoutMs" must be a positive number (got ${JSON.stringify(o.timeoutMs)})`);
+      throw new MoorageError(
+        "invalid-option",
+        `moorage exec: "timeoutMs" must be a positive number (got ${JSON.stringify(o.timeoutMs)})`,
+      );
     }
     out.timeoutMs = o.timeoutMs;
   }

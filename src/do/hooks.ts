@@ -14,6 +14,8 @@
  *
  * Boundary: the registry and the types. Deciding when an event happened is `lifecycle.ts`'s.
  */
+
+import { MoorageError } from "../errors.js";
 import type { StopReason } from "./lifecycle-log.js";
 
 /** The run a hook is about, with the controls a hook may use. */
@@ -66,7 +68,8 @@ export function setContainerHooks<Env = unknown>(
   hooks: ContainerHooks<Env> | undefined,
 ): void {
   if (typeof container !== "function" || !container.name) {
-    throw new TypeError(
+    throw new MoorageError(
+      "invalid-option",
       "setContainerHooks: pass a generated container class, e.g. setContainerHooks(ApiContainer, {})",
     );
   }

@@ -33,7 +33,7 @@ export type StopReason =
 export interface LifecycleContext {
   /** The container's export name (`transcoder`). */
   container: string;
-  /** The instance name (`id` for `get`, `pool-N` for `any`/`pool`). */
+  /** The instance name (`id` for `get`, `moorage:pool:N` for `any`/`pool`). */
   instance: string;
   labels: Readonly<Record<string, string>>;
   /** The run generation: increments on every fresh start of this instance, persisted in Durable Object storage. */

@@ -13,9 +13,10 @@
  * there resets the object.
  */
 import type { ContainerDefinition } from "../definition/types.js";
+import { MoorageError } from "../errors.js";
 import type { Egress, InterceptingContainer } from "./egress.js";
 import type { EnvironmentResolver } from "./environment.js";
-import { classifyStartError, MoorageError, messageOf } from "./errors.js";
+import { classifyStartError, messageOf, ObjectError } from "./errors.js";
 import { type ContainerHooks, hooksFor, type RunContext, type StopDetails } from "./hooks.js";
 import type { LifecycleEvent, StopReason } from "./lifecycle-log.js";
 import { waitForPorts } from "./ports.js";
@@ -120,7 +121,7 @@ export class Lifecycle {
     if (this.state.phase === "serving") return Promise.resolve();
     if (this.state.phase === "stopping") {
       return Promise.reject(
-        new MoorageError(
+        new ObjectError(
           "stopping",
           `moorage: ${this.#who()} is stopping; it starts again once the current run has exited`,
         ),
@@ -155,7 +156,7 @@ export class Lifecycle {
           instance,
           generation: ledger.generation + 1,
         });
-        if (container.running) throw new MoorageError("starting", `moorage: ${this.#who()} is being started`);
+        if (container.running) throw new ObjectError("starting", `moorage: ${this.#who()} is being started`);
         const startedAt = Date.now();
         generation = ledger.beginRun(startedAt, definition.hardTimeoutSeconds).generation;
         this.state.to("starting", generation);
@@ -212,7 +213,7 @@ export class Lifecycle {
         });
       }
       if (!this.state.is("starting", generation)) {
-        throw new MoorageError("stopping", `moorage: ${this.#who()} stopped while it was starting`);
+        throw new ObjectError("stopping", `moorage: ${this.#who()} stopped while it was starting`);
       }
       this.state.to("serving", generation);
       if (ledger.claimStart(generation)) await this.#call("onStart", generation);
@@ -280,7 +281,10 @@ export class Lifecycle {
     const { container, ledger } = this.host;
     const signo = typeof signal === "number" ? signal : SIGNALS[signal];
     if (!Number.isInteger(signo) || signo < 1 || signo > 64) {
-      throw new TypeError(`stop(): signal must be "SIGTERM", "SIGINT", "SIGKILL" or 1-64 (got ${String(signal)})`);
+      throw new MoorageError(
+        "invalid-option",
+        `stop(): signal must be "SIGTERM", "SIGINT", "SIGKILL" or 1-64 (got ${String(signal)})`,
+      );
     }
     if (!container.running) {
       this.reconcile();

@@ -12,6 +12,7 @@
  * Boundary: deciding and answering intercepted requests. Which hosts get intercepted is `egress.ts`'s job.
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
+import { MoorageError } from "../errors.js";
 import { type BridgeCaller, bridgeOutboundHandler } from "./bridge.js";
 import { BRIDGE_HOST } from "./environment.js";
 import { consoleSink, lifecycleRecord } from "./lifecycle-log.js";
@@ -70,13 +71,17 @@ export function setOutboundHandlers<Env = unknown>(
   handlers: OutboundHandlers<Env> | undefined,
 ): void {
   if (typeof container !== "function" || !container.name) {
-    throw new TypeError(
+    throw new MoorageError(
+      "invalid-option",
       "setOutboundHandlers: pass a generated container class, e.g. setOutboundHandlers(FetcherContainer, { byHost })",
     );
   }
   for (const host of Object.keys(handlers?.byHost ?? {})) {
     if (!host || /[\s/]/.test(host)) {
-      throw new TypeError(`setOutboundHandlers(${container.name}): "${host}" is not a host or host glob`);
+      throw new MoorageError(
+        "invalid-option",
+        `setOutboundHandlers(${container.name}): "${host}" is not a host or host glob`,
+      );
     }
   }
   if (handlers === undefined) registry.delete(container.name);

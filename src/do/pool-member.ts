@@ -14,8 +14,8 @@
  */
 import type { PoolState, ScalePolicy } from "../client/pool-scaling.js";
 import { scalePolicyOf } from "../client/pool-scaling.js";
-import { bindingName, poolInstanceName } from "../definition/naming.js";
-import { POOL_COORDINATOR_INSTANCE, poolIndexOf } from "../definition/pool.js";
+import { bindingName, poolIndexOf, poolInstanceName } from "../definition/naming.js";
+import { POOL_COORDINATOR_INSTANCE } from "../definition/pool.js";
 import type { ContainerDefinition } from "../definition/types.js";
 import { HEADERS } from "../protocol.js";
 import { PoolCoordinator } from "./pool-coordinator.js";

@@ -10,7 +10,7 @@
  *
  * Boundary: port checks only. Probing application readiness (`readyOn`) is `readiness.ts`.
  */
-import { MoorageError, messageOf } from "./errors.js";
+import { messageOf, ObjectError } from "./errors.js";
 import type { StatusProbe } from "./readiness.js";
 
 export const FIRST_PORT_CHECK_MS = 10;
@@ -50,7 +50,7 @@ export async function waitForPorts(options: PortWaitOptions): Promise<PortWaitRe
     for (;;) {
       if (failed) return attempts;
       if (!options.isRunning()) {
-        throw new MoorageError(
+        throw new ObjectError(
           "start-failed",
           `moorage: ${options.subject} exited before port ${port} opened; check the container's logs, its ` +
             `entrypoint, and that it listens on 0.0.0.0:${port}`,
@@ -64,7 +64,7 @@ export async function waitForPorts(options: PortWaitOptions): Promise<PortWaitRe
         last = messageOf(error);
       }
       if (Date.now() + interval > deadline) {
-        throw new MoorageError(
+        throw new ObjectError(
           "start-failed",
           `moorage: ${options.subject} did not open port ${port} within ${options.budgetMs} ms (last: ${last}); ` +
             `check that the app listens on 0.0.0.0:${port} and that port is in requiredPorts`,

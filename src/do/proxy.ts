@@ -12,12 +12,12 @@
  *
  * Boundary: one request. Deciding whether the container is serving, and classifying failures, is the caller's.
  */
+import { INTERNAL_HEADER_PREFIX, PLATFORM_TARGET_PORT_HEADER } from "../protocol.js";
 import { declaredLength, type Release, releasingBody } from "./activity.js";
 import { proxyWebSocket } from "./websocket.js";
 
-/** Headers that route a request to the object and must never reach the app. */
-export const LEGACY_PORT_HEADER = "cf-container-target-port";
-const MOORAGE_PREFIX = "moorage-";
+/** Headers that route a request to the object and must never reach the app (`isRoutingHeader` in protocol.ts). */
+const MOORAGE_PREFIX = INTERNAL_HEADER_PREFIX;
 /** Largest declared body released at headers time instead of at its end. */
 const SMALL_BODY = 1 << 20;
 
@@ -26,7 +26,7 @@ export function appRequestHeaders(incoming: Headers): Headers {
   const headers = new Headers(incoming);
   const drop: string[] = [];
   for (const name of headers.keys()) {
-    if (name.startsWith(MOORAGE_PREFIX) || name === LEGACY_PORT_HEADER) drop.push(name);
+    if (name.startsWith(MOORAGE_PREFIX) || name === PLATFORM_TARGET_PORT_HEADER) drop.push(name);
   }
   for (const name of drop) headers.delete(name);
   return headers;

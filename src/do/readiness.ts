@@ -14,7 +14,7 @@
  * resets the whole object.
  */
 import type { ResolvedReadyCheck } from "../definition/types.js";
-import { MoorageError } from "./errors.js";
+import { ObjectError } from "./errors.js";
 
 /** Sends `GET path` to a container port and resolves with the answer's status (rejects when nothing answers). */
 export type StatusProbe = (port: number, path: string, timeoutMs: number) => Promise<number>;
@@ -74,7 +74,7 @@ function lastSeen(outcome: ProbeOutcome): string {
   return "no attempt completed";
 }
 
-/** Resolves when every probe passed; rejects with a `not-ready` `MoorageError` when the budget runs out. */
+/** Resolves when every probe passed; rejects with a `not-ready` `ObjectError` when the budget runs out. */
 export async function waitUntilReady(options: ReadinessOptions): Promise<ReadinessResult> {
   const started = Date.now();
   const deadline = started + options.budgetMs;
@@ -88,7 +88,7 @@ export async function waitUntilReady(options: ReadinessOptions): Promise<Readine
     for (;;) {
       if (stop.signal.aborted) return outcome.attempts;
       if (options.isRunning && !options.isRunning()) {
-        throw new MoorageError(
+        throw new ObjectError(
           "start-failed",
           `moorage: ${options.subject} exited while waiting for readyOn probe ${describeCheck(check)}; ${lastSeen(outcome)}`,
         );
@@ -108,7 +108,7 @@ export async function waitUntilReady(options: ReadinessOptions): Promise<Readine
         outcome.lastError = error instanceof Error ? error.message : String(error);
       }
       if (Date.now() + pauseMs >= deadline) {
-        throw new MoorageError(
+        throw new ObjectError(
           "not-ready",
           `moorage: ${options.subject} was not ready after ${Math.round(options.budgetMs / 100) / 10}s: readyOn ` +
             `probe ${describeCheck(check)} ${lastSeen(outcome)} after ${outcome.attempts} attempt(s). Fix the ` +

@@ -40,7 +40,7 @@ describe("engine discovery", () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(LocalEngineError);
-    expect((err as LocalEngineError).problem).toBe("docker-unreachable");
+    expect((err as LocalEngineError).code).toBe("docker-unreachable");
     expect((err as LocalEngineError).message).toContain("engine/provision.sh");
   });
 

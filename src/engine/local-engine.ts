@@ -13,6 +13,7 @@
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
+import { type ErrorCode, MoorageError } from "../errors.js";
 import { LOCAL_ENGINE } from "./constants.js";
 import { engineVersion, imageExists, tryPull } from "./docker-api.js";
 
@@ -57,22 +58,18 @@ export interface LocalEngine {
   images: { nodeBase: string; sidecar: string };
 }
 
-export type LocalEngineProblem =
-  | "docker-unreachable"
-  | "docker-cli-missing"
-  | "official-sidecar-unavailable"
-  | "image-missing"
-  | "image-build-failed";
+export type LocalEngineProblem = Extract<
+  ErrorCode,
+  "docker-unreachable" | "docker-cli-missing" | "official-sidecar-unavailable" | "image-missing" | "image-build-failed"
+>;
 
-export class LocalEngineError extends Error {
-  constructor(
-    readonly problem: LocalEngineProblem,
-    message: string,
-    /** What to do about it, one line. */
-    readonly fix: string,
-  ) {
-    super(`${message}\n  -> ${fix}`);
-    this.name = "LocalEngineError";
+/** A `MoorageError` (`src/errors.ts`) whose `code` is the problem and whose `hint` is the one-line fix. */
+export class LocalEngineError extends MoorageError<LocalEngineProblem> {
+  override name = "LocalEngineError";
+  /** What to do about it, one line. */
+  declare readonly hint: string;
+  constructor(code: LocalEngineProblem, message: string, fix: string) {
+    super(code, `${message}\n  -> ${fix}`, { hint: fix });
   }
 }
 

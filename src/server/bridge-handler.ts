@@ -11,7 +11,7 @@ import { failure } from "./rpc/respond.js";
 export interface BridgeCaller {
   /** The container's export name in `moorage/containers.ts`, e.g. `"transcoder"`. */
   readonly container: string;
-  /** The instance name: the id for `.get(id)`, `pool-N` for `.any()`/`.pool()`. */
+  /** The instance name: the id for `.get(id)`, `moorage:pool:N` for `.any()`/`.pool()`. */
   readonly instance: string;
 }
 
@@ -46,7 +46,7 @@ export function bridgeHandler<Env, Identity = ContainerIdentity>(
     const env = untypedEnv as Env;
     const pathname = new URL(request.url).pathname;
     if (pathname !== rpc.path) {
-      return failure(404, "not_found", `The Moorage bridge only serves ${rpc.path}; got ${pathname}.`);
+      return failure(404, "not-found", `The Moorage bridge only serves ${rpc.path}; got ${pathname}.`);
     }
     const identity = options.identity
       ? options.identity(caller, env)

@@ -3,7 +3,9 @@
  *
  * A `FunctionError` is the app speaking: its `code`, `status` and `message` reach the caller unchanged. Anything
  * else a handler throws is a bug: the endpoint logs it and answers a generic 500, so no stack or internals leak.
+ * `FunctionError` is a `MoorageError` (one error model, `src/errors.ts`) whose `code` is the app's own.
  */
+import { MoorageError } from "../errors.js";
 
 /** Where a Standard Schema issue points: property keys and array indexes from the root of the args. */
 export type IssuePath = ReadonlyArray<PropertyKey>;
@@ -19,18 +21,18 @@ export interface ArgsIssue {
  * An error the app throws deliberately, reported to the caller as `{ error: { code, message } }` with `status`.
  * Use a 4xx status: a 5xx here still reaches the caller verbatim, so keep internals out of the message.
  *
- * @example throw new FunctionError("job_not_found", `no job ${args.id}`, 404)
+ * @example throw new FunctionError("job-not-found", `no job ${args.id}`, 404)
  */
-export class FunctionError extends Error {
+export class FunctionError extends MoorageError<string> {
   override name = "FunctionError";
   constructor(
-    /** A stable, machine-readable code (snake_case by convention). */
-    readonly code: string,
+    /** A stable, machine-readable code (kebab-case, like Moorage's own codes). */
+    code: string,
     message: string,
     /** HTTP status the endpoint answers with. Defaults to 400. */
     readonly status: number = 400,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 
@@ -57,7 +59,7 @@ export class InvalidArgsError extends FunctionError {
     readonly functionName: string,
     readonly issues: ReadonlyArray<ArgsIssue>,
   ) {
-    super("invalid_args", `Invalid args for ${functionName}: ${summarize(issues)}`, 422);
+    super("invalid-args", `Invalid args for ${functionName}: ${summarize(issues)}`, 422);
   }
 }
 

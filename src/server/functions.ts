@@ -7,6 +7,7 @@
  * only actions get `ctx.containers` and `ctx.fetch`, because container calls are external I/O.
  */
 import type { StandardSchemaV1 } from "@standard-schema/spec";
+import { MoorageError } from "../errors.js";
 import { isStandardSchema } from "./schema.js";
 
 /** The three function kinds. Queries read, mutations write, actions may do external I/O (containers, fetch). */
@@ -121,14 +122,18 @@ export function createFunctions<Env = unknown, Identity = unknown, Containers = 
 function builder(kind: FunctionKind): FunctionBuilder<FunctionKind, unknown> {
   const build = (input: StandardSchemaV1 | undefined, handler: unknown): AnyFunction => {
     if (typeof handler !== "function") {
-      throw new TypeError(`${kind}.handler() takes a function: ${kind}.handler(async ({ args, ctx }) => ...)`);
+      throw new MoorageError(
+        "invalid-function",
+        `${kind}.handler() takes a function: ${kind}.handler(async ({ args, ctx }) => ...)`,
+      );
     }
     return Object.freeze({ kind, input, handler: handler as AnyFunction["handler"] });
   };
   return {
     input(schema) {
       if (!isStandardSchema(schema)) {
-        throw new TypeError(
+        throw new MoorageError(
+          "invalid-function",
           `${kind}.input() takes a Standard Schema v1 schema (zod, valibot, arktype, ...), e.g. ${kind}.input(z.object({ id: z.string() })); got ${describe(schema)}`,
         );
       }

@@ -6,6 +6,7 @@
 import { type ActionCtx, createFunctions, type FunctionBuilder, type MutationCtx, type QueryCtx } from "./functions.js";
 import type { RegisteredContainers, RegisteredEnv, RegisteredIdentity } from "./register.js";
 
+export { type ErrorCode, isMoorageError, MoorageError } from "../errors.js";
 export {
   type BridgeCaller,
   type BridgeHandler,

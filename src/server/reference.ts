@@ -6,6 +6,8 @@
  * names a path and carries the function's kind, args and result as types only, so container code can import the
  * references (`api.jobs.listPending`) without bundling any server code. Pure module: safe in every runtime.
  */
+
+import { MoorageError } from "../errors.js";
 import type { AnyFunction, ArgsOf, FunctionKind, ResultOf } from "./functions.js";
 
 /** Every function an app exposes over RPC, keyed by path (`"jobs:listPending"`). */
@@ -49,7 +51,8 @@ export function functionPathOf(name: FunctionName): string {
   if (typeof name === "string") return name;
   const path = (name as Partial<FunctionReference> | null)?.[FUNCTION_PATH];
   if (typeof path !== "string") {
-    throw new TypeError(
+    throw new MoorageError(
+      "invalid-function",
       'Expected a function path ("jobs:listPending") or a reference (api.jobs.listPending); got something else. ' +
         "If you used `api.jobs`, add the export name.",
     );
@@ -60,7 +63,10 @@ export function functionPathOf(name: FunctionName): string {
 /** Throws a directed error unless `path` reads `"<file>:<export>"`. */
 export function assertFunctionPath(path: string): void {
   if (!/^[^:]+:[^:/]+$/.test(path)) {
-    throw new TypeError(`"${path}" is not a function path: expected "<file>:<export>", e.g. "jobs:listPending".`);
+    throw new MoorageError(
+      "invalid-function",
+      `"${path}" is not a function path: expected "<file>:<export>", e.g. "jobs:listPending".`,
+    );
   }
 }
 
@@ -106,7 +112,8 @@ function node(segments: readonly string[]): unknown {
 
 function pathFrom(segments: readonly string[]): string {
   if (segments.length < 2) {
-    throw new TypeError(
+    throw new MoorageError(
+      "invalid-function",
       `api${segments.map((s) => `.${s}`).join("")} is not a function reference: use api.<file>.<export>, e.g. api.jobs.listPending.`,
     );
   }

@@ -15,16 +15,32 @@
  * A plain object is decoded as a tag only if it has a "$moorage" key; an unknown tag is an error rather than
  * being passed through, so a typo never silently becomes data. Pure module: no runtime-specific imports.
  */
+import { MoorageError } from "../errors.js";
 
 /** The key every tagged value carries. */
 export const WIRE_TAG = "$moorage";
 
+/**
+ * Decoding is bounded in CPU, not only in bytes: parsing a decimal bigint is superlinear in its length (a 1 MB
+ * bigint tag cost ~40x plain JSON of the same size), so longer values are refused before `BigInt()` runs. A date
+ * string longer than any ISO timestamp is refused before `Date.parse`.
+ */
+export const WIRE_LIMITS = {
+  /** Most characters in a bigint's decimal string (sign included): about 13 600 bits. */
+  maxBigintChars: 4096,
+  /** Most characters in a date string (an ISO timestamp has 24, extended years 27). */
+  maxDateChars: 64,
+} as const;
+
 /** A JSON value, as produced by `encode` and accepted by `decode`. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
-/** Thrown when a value cannot be encoded (a Map, a function, a cycle) or a payload cannot be decoded. */
-export class WireError extends Error {
-  override readonly name = "WireError";
+/**
+ * Thrown when a value cannot be encoded (`encode-failed`: a Map, a function, a cycle) or a payload cannot be decoded
+ * (`decode-failed`: an unknown, malformed or over-limit tag). The message names the path (`$.args[2].when`).
+ */
+export class WireError extends MoorageError<"encode-failed" | "decode-failed"> {
+  override name = "WireError";
 }
 
 /** Turn a value into JSON-safe data, tagging what plain JSON would lose. */
@@ -61,7 +77,7 @@ function encodeValue(value: unknown, path: string, seen: Set<object>): JsonValue
       return { [WIRE_TAG]: "undefined" };
     case "function":
     case "symbol":
-      throw new WireError(`cannot send a ${typeof value} at ${path}: only data crosses the wire`);
+      throw new WireError("encode-failed", `cannot send a ${typeof value} at ${path}: only data crosses the wire`);
   }
   if (value === null) return null;
   const object = value as object;
@@ -70,12 +86,13 @@ function encodeValue(value: unknown, path: string, seen: Set<object>): JsonValue
     return tag("date", Number.isNaN(time) ? null : object.toISOString());
   }
   if (object instanceof Uint8Array) return tag("bytes", toBase64(object));
-  if (seen.has(object)) throw new WireError(`cannot send a circular structure (at ${path})`);
+  if (seen.has(object)) throw new WireError("encode-failed", `cannot send a circular structure (at ${path})`);
   seen.add(object);
   try {
     if (Array.isArray(object)) return object.map((item, index) => encodeValue(item, `${path}[${index}]`, seen));
     if (object instanceof Map || object instanceof Set || ArrayBuffer.isView(object) || object instanceof ArrayBuffer) {
       throw new WireError(
+        "encode-failed",
         `cannot send a ${object.constructor.name} at ${path}: convert it to an array, a plain object or a Uint8Array`,
       );
     }
@@ -102,9 +119,11 @@ function decodeValue(value: unknown, path: string): unknown {
       return undefined;
     case "date":
       if (v === null) return new Date(Number.NaN);
+      if (typeof v === "string" && v.length > WIRE_LIMITS.maxDateChars) throw overLimit("date", path, v.length);
       if (typeof v === "string" && !Number.isNaN(Date.parse(v))) return new Date(v);
       break;
     case "bigint":
+      if (typeof v === "string" && v.length > WIRE_LIMITS.maxBigintChars) throw overLimit("bigint", path, v.length);
       if (typeof v === "string" && /^-?\d+$/.test(v)) return BigInt(v);
       break;
     case "bytes":
@@ -121,9 +140,17 @@ function decodeValue(value: unknown, path: string): unknown {
         return decodeEntries(v as Record<string, unknown>, path);
       break;
     default:
-      throw new WireError(`unknown wire tag ${JSON.stringify(kind)} at ${path}`);
+      throw new WireError("decode-failed", `unknown wire tag ${JSON.stringify(kind)} at ${path}`);
   }
-  throw new WireError(`malformed ${String(kind)} value at ${path}`);
+  throw new WireError("decode-failed", `malformed ${String(kind)} value at ${path}`);
+}
+
+function overLimit(kind: "date" | "bigint", path: string, length: number): WireError {
+  const max = kind === "date" ? WIRE_LIMITS.maxDateChars : WIRE_LIMITS.maxBigintChars;
+  return new WireError(
+    "decode-failed",
+    `${kind} value at ${path} has ${length} characters; at most ${max} are accepted (send larger numbers as a string and parse them in the function)`,
+  );
 }
 
 function decodeEntries(record: Record<string, unknown>, path: string): Record<string, unknown> {
@@ -159,7 +186,7 @@ function fromBase64(text: string, path: string): Uint8Array {
   try {
     binary = atob(text);
   } catch {
-    throw new WireError(`malformed bytes value at ${path}: not base64`);
+    throw new WireError("decode-failed", `malformed bytes value at ${path}: not base64`);
   }
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);

@@ -9,7 +9,7 @@
 import { MoorageContainerError } from "../client/errors.js";
 import type { ContainerStub } from "../client/stub.js";
 import type { ContainerStartOptions } from "../client/types.js";
-import { HEADERS } from "../protocol.js";
+import { HEADERS, stripRoutingHeaders } from "../protocol.js";
 import { execDouble, type TestExecHandler } from "./exec-double.js";
 import type { RecordedCall, RecordedMethod, TestHandler, TestInstance } from "./types.js";
 
@@ -84,17 +84,18 @@ function fakeStub(
 
   return {
     async fetch(request) {
-      const portHeader = request.headers.get(HEADERS.targetPort);
+      const portHeader = request.headers.get(HEADERS.port);
       const port = portHeader === null ? undefined : Number(portHeader);
-      // The app sees the request without the routing headers; the routing lands in `info` instead.
+      // The app sees the request without the routing headers, as the real object forwards it; the routing lands
+      // in `info` instead.
       const forwarded = new Request(request, request.body ? ({ duplex: "half" } as RequestInit) : undefined);
-      forwarded.headers.delete(HEADERS.instanceName);
-      forwarded.headers.delete(HEADERS.targetPort);
+      stripRoutingHeaders(forwarded.headers);
       record("fetch", [], { request: forwarded.clone(), port });
       if (!handler) {
         throw new MoorageContainerError(
+          "no-handler",
           `moorage test double: no handler for container "${container}"; pass one: createContainerTestContext({ ${container}: (request) => new Response("ok") })`,
-          { code: "no-handler", container, instance },
+          { container, instance },
         );
       }
       ensureRunning();
@@ -148,8 +149,9 @@ function fakeStub(
       record("exec", [cmd, options]);
       if (!execs) {
         throw new MoorageContainerError(
+          "no-handler",
           `moorage test double: no exec handler for container "${container}"; pass one: createContainerTestContext({ ... }, { exec: { ${container}: (cmd) => ({ exitCode: 0, stdout: "..." }) } })`,
-          { code: "no-handler", container, instance },
+          { container, instance },
         );
       }
       // Like the object: exec starts the container first and counts as activity.

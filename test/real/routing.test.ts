@@ -33,17 +33,17 @@ describe.skipIf(mediaAppSkipped)("routing", () => {
     for (let i = 0; i < 30; i++) {
       const r = await app.client.json<Thumb>("/thumbs?w=64");
       expect(r.status).toBe(200);
-      instances.add(r.headers.get("moorage-instance") ?? "?");
+      instances.add(decodeURIComponent(r.headers.get("moorage-instance") ?? "?"));
       boots.add(r.body.bootId);
     }
     // 30 uniform picks over 3 instances miss one with probability 3·(2/3)^30 ≈ 1.6e-5.
-    expect([...instances].sort()).toEqual(["pool-0", "pool-1", "pool-2"]);
+    expect([...instances].sort()).toEqual(["moorage:pool:0", "moorage:pool:1", "moorage:pool:2"]);
     expect(boots.size).toBe(3);
   });
 
   test("pool({ attempts }) retries on another instance when one answers 5xx; any() passes the 5xx through", async () => {
     const c = app.client;
-    for (const bad of ["pool-0", "pool-1"]) {
+    for (const bad of [0, 1]) {
       expect((await c.json(`/thumbs/${bad}/poison`, { jsonBody: { mode: "5xx" } })).status).toBe(200);
     }
     try {
@@ -51,7 +51,7 @@ describe.skipIf(mediaAppSkipped)("routing", () => {
       for (let i = 0; i < 8; i++) {
         const r = await c.json<Thumb>("/thumbs/pool?w=96&attempts=3");
         expect(r.status).toBe(200);
-        expect(r.headers.get("moorage-instance")).toBe("pool-2");
+        expect(decodeURIComponent(r.headers.get("moorage-instance") ?? "")).toBe("moorage:pool:2");
         attempts.push(Number(r.headers.get("moorage-attempts")));
       }
       expect(Math.max(...attempts)).toBeGreaterThan(1);
@@ -60,13 +60,13 @@ describe.skipIf(mediaAppSkipped)("routing", () => {
       for (let i = 0; i < 12; i++) statuses.add((await c.fetch("/thumbs?w=96")).status);
       expect(statuses.has(503)).toBe(true);
     } finally {
-      for (const bad of ["pool-0", "pool-1"]) await c.json(`/thumbs/${bad}/poison`, { jsonBody: { mode: "off" } });
+      for (const bad of [0, 1]) await c.json(`/thumbs/${bad}/poison`, { jsonBody: { mode: "off" } });
     }
   });
 
   test("pool({ attempts }) retries on another instance when one dies mid-request", async () => {
     const c = app.client;
-    for (const bad of ["pool-0", "pool-1"]) {
+    for (const bad of [0, 1]) {
       expect((await c.json(`/thumbs/${bad}/poison`, { jsonBody: { mode: "die" } })).status).toBe(200);
     }
     let retried = 0;

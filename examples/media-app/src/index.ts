@@ -11,7 +11,7 @@
  *   POST /docs/:id/callback         the renderer calls back into the app through the bridge ({ mode })
  *   GET  /thumbs?w=                 a thumbnail from any pool instance (`any()`)
  *   GET  /thumbs/pool?w=&attempts=  the same with failover (`pool({ attempts })`)
- *   POST /thumbs/:instance/poison   make one pool instance fail ({ mode: "5xx" | "die" | "off" })
+ *   POST /thumbs/:index/poison      make pool instance `index` fail ({ mode: "5xx" | "die" | "off" })
  *   GET  /fetch/:id?url=            the firewalled fetcher downloads a URL
  *   POST /fetch/:id/allow           open one more host for that fetcher instance ({ host }) (`egress.allow`)
  *   POST /transcode/:id             a transcoding job; GET /transcode/:id/work?ms= keeps it busy
@@ -120,9 +120,12 @@ async function route(request: Request, env: Env): Promise<Response> {
         const attempts = Number(url.searchParams.get("attempts") ?? 3);
         return c.thumbnailer.pool({ attempts }).fetch(`/thumb?w=${w}`);
       }
+      // Pool members are reached by index: get(id) cannot name them (they live in Moorage's own namespace).
       if (third === "poison")
-        return c.thumbnailer.get(second).fetch("/poison", { method: "POST", body: await request.text() });
-      if (third === "info") return c.thumbnailer.get(second).fetch("/info");
+        return c.thumbnailer
+          .poolInstance(Number(second))
+          .fetch("/poison", { method: "POST", body: await request.text() });
+      if (third === "info") return c.thumbnailer.poolInstance(Number(second)).fetch("/info");
       break;
     }
     case "fetch":

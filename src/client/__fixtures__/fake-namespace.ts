@@ -72,4 +72,9 @@ export function recordingClock(): Clock & { sleeps: number[] } {
   };
 }
 
-export const noInstance = () => new Response("There is no Container instance available at this time.", { status: 503 });
+/** What the object answers while its container is still starting (`moorage-error: starting`). */
+export const noInstance = () =>
+  Response.json(
+    { error: "starting", message: "container is still starting: There is no Container instance available" },
+    { status: 503, headers: { "moorage-error": "starting" } },
+  );

@@ -59,7 +59,7 @@ describe("createRpcHandler", () => {
     const { status, headers, body } = await call(rpc, new Request(URL_, { method: "GET" }));
     expect(status).toBe(405);
     expect(headers.get("allow")).toBe("POST");
-    expect(body.error.code).toBe("method_not_allowed");
+    expect(body.error.code).toBe("method-not-allowed");
   });
 
   it.each([
@@ -73,7 +73,7 @@ describe("createRpcHandler", () => {
     const { rpc } = setup();
     const { status, body } = await call(rpc, post(text));
     expect(status).toBe(400);
-    expect(body.error.code).toBe("bad_request");
+    expect(body.error.code).toBe("bad-request");
     expect(typeof body.error.message).toBe("string");
   });
 
@@ -92,7 +92,7 @@ describe("createRpcHandler", () => {
     for (const functionPath of ["jobs:nope", "__proto__", "constructor"]) {
       const { status, body } = await call(rpc, post({ functionPath, args: {} }));
       expect(status).toBe(404);
-      expect(body.error.code).toBe("function_not_found");
+      expect(body.error.code).toBe("function-not-found");
     }
   });
 
@@ -114,7 +114,7 @@ describe("createRpcHandler", () => {
     expect(request.headers.get("content-length")).toBe("5000");
     const { status, body } = await call(rpc, request);
     expect(status).toBe(413);
-    expect(body.error.code).toBe("payload_too_large");
+    expect(body.error.code).toBe("payload-too-large");
     expect(pulled).toBe(false);
   });
 
@@ -132,7 +132,7 @@ describe("createRpcHandler", () => {
     expect(request.headers.get("content-length")).toBeNull();
     const { status, body } = await call(rpc, request);
     expect(status).toBe(413);
-    expect(body.error.code).toBe("payload_too_large");
+    expect(body.error.code).toBe("payload-too-large");
     expect(pulls).toBeLessThan(10); // stopped reading soon after the limit
   });
 
@@ -174,7 +174,7 @@ describe("createRpcHandler", () => {
     const { rpc } = setup();
     const { status, body } = await call(rpc, post({ functionPath: "jobs:listPending", args: { limit: -1 } }));
     expect(status).toBe(422);
-    expect(body.error.code).toBe("invalid_args");
+    expect(body.error.code).toBe("invalid-args");
     expect(body.error.message).toContain("jobs:listPending");
     expect(body.error.issues).toEqual([expect.objectContaining({ path: ["limit"], message: expect.any(String) })]);
   });
@@ -204,7 +204,7 @@ describe("createRpcHandler", () => {
     const { rpc, logger } = setup();
     const { status, body } = await call(rpc, post({ functionPath: "jobs:boom" }));
     expect(status).toBe(500);
-    expect(body).toEqual({ error: { code: "internal_error", message: "Internal error." } });
+    expect(body).toEqual({ error: { code: "internal-error", message: "Internal error." } });
     expect(JSON.stringify(body)).not.toMatch(/hunter2|db-internal|at /);
     expect(logger.error).toHaveBeenCalledWith(
       expect.stringContaining("jobs:boom"),

@@ -5,6 +5,8 @@
  * `{ result }` or `{ error: { code, message, issues? } }`. The handler returns `null` for requests to other paths
  * so it mounts in one line in front of any router. It owns HTTP concerns only; running a function is `invoke.ts`.
  */
+
+import { MoorageError } from "../../errors.js";
 import { FunctionError } from "../errors.js";
 import { type AnyFunction, type FunctionKind, isMoorageFunction } from "../functions.js";
 import { invoke } from "../invoke.js";
@@ -76,37 +78,41 @@ export function createRpcHandler<Env = unknown, Identity = unknown, Containers =
   const path = options.path ?? DEFAULT_RPC_PATH;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const logger = options.logger ?? { error: (message, details) => console.error(message, details) };
-  if (!path.startsWith("/")) throw new TypeError(`createRpcHandler: path must start with "/", got "${path}".`);
+  if (!path.startsWith("/"))
+    throw new MoorageError("invalid-option", `createRpcHandler: path must start with "/", got "${path}".`);
   if (!(Number.isInteger(maxBodyBytes) && maxBodyBytes > 0)) {
-    throw new TypeError(`createRpcHandler: maxBodyBytes must be a positive integer, got ${maxBodyBytes}.`);
+    throw new MoorageError(
+      "invalid-option",
+      `createRpcHandler: maxBodyBytes must be a positive integer, got ${maxBodyBytes}.`,
+    );
   }
 
   async function handle(request: Request, env: Env, handleOptions: HandleOptions<Identity> = {}): Promise<Response> {
     if (request.method !== "POST") {
-      return failure(405, "method_not_allowed", `Use POST for ${path}.`, { headers: { allow: "POST" } });
+      return failure(405, "method-not-allowed", `Use POST for ${path}.`, { headers: { allow: "POST" } });
     }
     const body = await readBody(request, maxBodyBytes);
     if (!body.ok) {
       return body.reason === "too_large"
-        ? failure(413, "payload_too_large", `Request body is larger than ${maxBodyBytes} bytes.`)
-        : failure(400, "bad_request", "Request body is not valid UTF-8.");
+        ? failure(413, "payload-too-large", `Request body is larger than ${maxBodyBytes} bytes.`)
+        : failure(400, "bad-request", "Request body is not valid UTF-8.");
     }
 
     let payload: unknown;
     try {
       payload = JSON.parse(body.text);
     } catch {
-      return failure(400, "bad_request", "Request body is not valid JSON: send { functionPath, args }.");
+      return failure(400, "bad-request", "Request body is not valid JSON: send { functionPath, args }.");
     }
     const call = parseCall(payload);
-    if (typeof call === "string") return failure(400, "bad_request", call);
+    if (typeof call === "string") return failure(400, "bad-request", call);
 
     const fn = Object.hasOwn(functions, call.functionPath) ? functions[call.functionPath] : undefined;
-    if (!fn) return failure(404, "function_not_found", `No function "${call.functionPath}".`);
+    if (!fn) return failure(404, "function-not-found", `No function "${call.functionPath}".`);
     if (call.kind !== undefined && call.kind !== fn.kind) {
       return failure(
         400,
-        "bad_request",
+        "bad-request",
         `"${call.functionPath}" is a ${fn.kind}; call it as a ${fn.kind}, not a ${call.kind}.`,
       );
     }
@@ -115,7 +121,7 @@ export function createRpcHandler<Env = unknown, Identity = unknown, Containers =
     try {
       args = decode(call.args);
     } catch (error) {
-      return failure(400, "bad_request", error instanceof WireError ? error.message : "Could not decode args.");
+      return failure(400, "bad-request", error instanceof WireError ? error.message : "Could not decode args.");
     }
 
     try {
@@ -136,7 +142,7 @@ export function createRpcHandler<Env = unknown, Identity = unknown, Containers =
         return failure(error.status, error.code, error.message, { issues });
       }
       logger.error(`moorage: ${call.functionPath} failed`, { functionPath: call.functionPath, error });
-      return failure(500, "internal_error", "Internal error.");
+      return failure(500, "internal-error", "Internal error.");
     }
   }
 
@@ -167,12 +173,16 @@ function parseCall(payload: unknown): Call | string {
 
 function checkRegistry(functions: FunctionRegistry): Readonly<Record<string, AnyFunction>> {
   if (functions === null || typeof functions !== "object") {
-    throw new TypeError('createRpcHandler: `functions` must be the generated registry ({ "file:export": fn }).');
+    throw new MoorageError(
+      "invalid-function",
+      'createRpcHandler: `functions` must be the generated registry ({ "file:export": fn }).',
+    );
   }
   for (const [path, fn] of Object.entries(functions)) {
     assertFunctionPath(path);
     if (!isMoorageFunction(fn)) {
-      throw new TypeError(
+      throw new MoorageError(
+        "invalid-function",
         `createRpcHandler: functions["${path}"] is not a query, mutation or action. Build it with query/mutation/action from moorage/server.`,
       );
     }

@@ -2,19 +2,28 @@
  * The endpoint's response shapes: `{ result }` on success, `{ error: { code, message, issues? } }` otherwise.
  * One place, so every status the endpoint answers has the same envelope and headers.
  */
+import type { ErrorCode } from "../../errors.js";
 import type { ArgsIssue } from "../errors.js";
 import type { JsonValue } from "../wire.js";
 
-/** Error codes the endpoint itself produces. Functions may add their own through `FunctionError`. */
-export type RpcErrorCode =
-  | "bad_request"
-  | "method_not_allowed"
-  | "function_not_found"
-  | "payload_too_large"
+/**
+ * Error codes the endpoint itself produces (registered in `ERROR_CODES`, kebab-case like every Moorage code).
+ * Functions may add their own through `FunctionError`.
+ */
+export type RpcErrorCode = Extract<
+  ErrorCode,
+  | "bad-request"
+  | "method-not-allowed"
+  | "unsupported-media-type"
+  | "cross-origin"
+  | "function-not-found"
+  | "payload-too-large"
   | "unauthorized"
   | "forbidden"
-  | "invalid_args"
-  | "internal_error";
+  | "invalid-args"
+  | "internal-error"
+  | "not-found"
+>;
 
 /** The body of every non-200 answer. */
 export interface RpcErrorBody {
