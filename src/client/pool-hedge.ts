@@ -10,6 +10,8 @@
  * namespace and isolate, like the load view in `load.ts`. Boundary: this module never picks instances or reads
  * responses; the send loop does.
  */
+
+import { isIdempotent } from "../protocol.js";
 import type { Clock } from "./types.js";
 
 /** `pool({ hedge })` options. `hedge: true` takes every default. */
@@ -135,13 +137,11 @@ export function hedgeDelay(window: LatencyWindow, policy: HedgePolicy): number |
 
 /**
  * Whether a request may be sent twice (contract 2 of the team brief: the idempotency rule): GET, HEAD and OPTIONS,
- * a request carrying `Idempotency-Key`, or a call marked `{ idempotent: true }`.
+ * a request carrying `Idempotency-Key`, or a call marked `{ idempotent: true }`. One rule for the package:
+ * `isIdempotent` in `src/protocol.ts`, which the send loop uses too.
  */
 export function isSafeToRepeat(method: string, headers: Headers, idempotent: boolean | undefined): boolean {
-  if (idempotent === true) return true;
-  const m = method.toUpperCase();
-  if (m === "GET" || m === "HEAD" || m === "OPTIONS") return true;
-  return headers.has("idempotency-key");
+  return isIdempotent(method, headers, idempotent);
 }
 
 /** Per-isolate hedging state of one container. */
