@@ -48,6 +48,7 @@ const thrownSignals: [string, string, "not-delivered" | "maybe-delivered"][] = [
   ["try-again-later", "Service Unavailable, Try Again Later", "not-delivered"],
   ["link-lost", "Network connection lost.", "maybe-delivered"],
   ["container-disconnected", "Container suddenly disconnected", "maybe-delivered"],
+  ["port-closed", "Container port connection closed unexpectedly.", "maybe-delivered"],
   ["object-reset", "Durable Object reset because its code was updated.", "maybe-delivered"],
 ];
 
@@ -78,7 +79,14 @@ describe("signals", () => {
 
   it("connection-lost and unreachable responses may have reached the app; the rest never did", () => {
     const maybe = COLD_START_SIGNALS.filter((s) => s.delivery === "maybe-delivered").map((s) => s.name);
-    expect(maybe).toEqual(["connection-lost", "unreachable", "link-lost", "container-disconnected", "object-reset"]);
+    expect(maybe).toEqual([
+      "connection-lost",
+      "unreachable",
+      "link-lost",
+      "container-disconnected",
+      "port-closed",
+      "object-reset",
+    ]);
     for (const s of COLD_START_SIGNALS) expect(s.retry).toBe(s.delivery === "maybe-delivered" ? "idempotent" : "any");
   });
 
