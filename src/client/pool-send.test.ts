@@ -4,6 +4,7 @@
  * its scaling view says are active.
  */
 import { describe, expect, it } from "vitest";
+import { poolInstanceName } from "../definition/naming.js";
 import { HEADERS } from "../protocol.js";
 import { fakeNamespace, type Script } from "./__fixtures__/fake-namespace.js";
 import { manualClock } from "./__fixtures__/manual-clock.js";
@@ -159,7 +160,7 @@ describe("pool() on a declared pool", () => {
       concurrency: { target: 4 },
     });
     for (let i = 0; i < 10; i++) expect((await t.api.pool().fetch("/x")).status).toBe(200);
-    expect(new Set(t.sent.map((s) => s.instance))).toEqual(new Set(["pool-0"]));
+    expect(new Set(t.sent.map((s) => s.instance))).toEqual(new Set([poolInstanceName(0)]));
   });
 
   it("says why poolState() cannot answer when the objects are not Moorage's", async () => {

@@ -71,7 +71,7 @@ beforeAll(async () => {
     {
       id: "p1",
       name: "workerd-s-acme-TranscoderContainer-2",
-      env: env("pool-1"),
+      env: env("moorage:pool:1"),
       running: false,
       exitCode: 2,
       created: 2,
@@ -97,11 +97,11 @@ describe("moorage logs", () => {
   it("shows every instance of the container, prefixed, stdout and stderr apart, and a crash's exit code", async () => {
     const r = await run("transcoder");
     expect(r.code).toBe(0);
-    expect(r.out).toEqual(["[video-1] ready", "[pool-1] a", "[pool-1] b"]);
+    expect(r.out).toEqual(["[video-1] ready", "[moorage:pool:1] a", "[moorage:pool:1] b"]);
     expect(r.err).toEqual([
       "[video-1] slow disk",
-      "[pool-1] boom",
-      "[pool-1] -- exited with code 2 at 2026-12-01T09:05:00Z --",
+      "[moorage:pool:1] boom",
+      "[moorage:pool:1] -- exited with code 2 at 2026-12-01T09:05:00Z --",
     ]);
   });
 
