@@ -44,7 +44,7 @@ async function send(ctx: BenchContext, path: string, init: RequestInit = {}) {
 }
 
 async function setSlow(ctx: BenchContext, mode: "slow" | "normal") {
-  for (const prefix of ["/raw/get/instance-0", "/moo/get/pooled/pool-0"]) {
+  for (const prefix of ["/raw/get/instance-0", "/moo/member/pooled/0"]) {
     await send(ctx, `${prefix}/mode?set=${mode}`, { method: "POST" });
   }
 }
