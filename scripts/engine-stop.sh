@@ -3,4 +3,4 @@
 # Why: CI and developers need one obvious command to tear the local engine down.
 # Boundary: delegates to `provision.sh stop`, which finds the daemon by its pidfile, never by name.
 set -euo pipefail
-exec "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/engine/provision.sh" stop
+exec bash "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/scripts/provision.sh" stop

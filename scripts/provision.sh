@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# scripts/provision.sh — repository entry point for engine/provision.sh (which ships in the npm package).
-# Why: CI and developers run scripts/provision.sh; `moorage doctor` points package users at
-# node_modules/moorage/engine/provision.sh. Boundary: delegates everything.
+# scripts/provision.sh — the repository's shortcut to the local engine's provisioning (src/engine/provision.sh).
+# Why: CI and developers run `bash scripts/provision.sh up|env|stop|status`; an app project runs the same script from
+# the package as `npx moorage engine up|env|stop|status`. Boundary: a thin wrapper, it delegates everything.
 set -euo pipefail
-exec "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/engine/provision.sh" "$@"
+export MOORAGE_PROVISION_CMD=${MOORAGE_PROVISION_CMD:-scripts/provision.sh}
+exec bash "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/src/engine/provision.sh" "$@"

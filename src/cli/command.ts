@@ -4,7 +4,7 @@
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { type Project, resolveProject } from "../authoring/project.js";
-import type { EngineResolver } from "./engine.js";
+import type { EngineResolver } from "../engine/cli.js";
 import { UsageError } from "./errors.js";
 import type { Output } from "./output.js";
 

@@ -7,15 +7,16 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MoorageError } from "../errors.js";
+import { defaultEngineResolver, type EngineResolver } from "../engine/cli.js";
 import type { Command } from "./command.js";
 import { deployCommand } from "./commands/deploy.js";
 import { devCommand } from "./commands/dev.js";
 import { doctorCommand } from "./commands/doctor.js";
+import { engineCommand } from "./commands/engine.js";
 import { generateCommand } from "./commands/generate.js";
 import { initCommand } from "./commands/init.js";
 import { logsCommand } from "./commands/logs.js";
 import { syncCommand } from "./commands/sync.js";
-import { defaultEngineResolver, type EngineResolver } from "./engine.js";
 import { EXIT, UsageError } from "./errors.js";
 import { createOutput, type Output } from "./output.js";
 
@@ -27,6 +28,7 @@ const COMMANDS: readonly Command[] = [
   deployCommand,
   logsCommand,
   doctorCommand,
+  engineCommand,
 ];
 
 /** The package version, from the package.json two levels up (same from `src/cli/` and `dist/cli/`). */

@@ -1,20 +1,22 @@
 /**
  * Names of the local engine (images, env vars, paths), in one exported object.
  *
- * Why: `moorage dev`, `moorage doctor`, the test harness and the shell provisioning scripts must agree
- * on image names and paths. The values live in `engine/engine.env` (which the scripts `source`); this
- * module parses that same file, so a name is written down exactly once. Import `LOCAL_ENGINE` instead
- * of spelling any of these strings.
- * Boundary: Node-only (reads a file next to the package); no Docker calls.
+ * Why: `moorage dev`, `moorage doctor`, `moorage engine`, the test harness and the shell provisioning scripts must
+ * agree on image names and paths. Names and fixed numbers live in `engine.env` next to this file (the scripts
+ * `source` it); this module parses that same file. Paths are all relative to this folder, the local engine's one
+ * home: `src/engine/` in the repository, `dist/engine/` in the package (the build copies the scripts there and
+ * ships the sidecar bundle), so the checkout and the package run the same scripts on the same layout and agree
+ * on every image name. Import `LOCAL_ENGINE` instead of spelling any of these strings.
+ * Boundary: Node-only (reads a file next to itself); no Docker calls.
  */
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** Package root: this file is src/engine/constants.ts or dist/engine/constants.js. */
-const PACKAGE_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const ENGINE_DIR = join(PACKAGE_ROOT, "engine");
+/** The engine's home: the folder of this file (src/engine/ or dist/engine/). */
+const ENGINE_DIR = dirname(fileURLToPath(import.meta.url));
+const PACKAGE_ROOT = join(ENGINE_DIR, "..", "..");
 
 export function parseEngineEnv(text: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -39,7 +41,7 @@ function loadEngineEnv(): Record<string, string> {
 const E = loadEngineEnv();
 function need(key: string): string {
   const v = E[key];
-  if (v === undefined || v === "") throw new Error(`moorage: engine/engine.env lacks ${key}; reinstall moorage`);
+  if (v === undefined || v === "") throw new Error(`moorage: ${ENGINE_DIR}/engine.env lacks ${key}; reinstall moorage`);
   return v;
 }
 
@@ -48,12 +50,17 @@ const DOCKER_DIR = process.env.MOORAGE_DOCKER_DIR ?? join(MOORAGE_HOME, "docker"
 
 export const LOCAL_ENGINE = {
   images: {
-    /** `FROM` this in local Dockerfiles (`ARG BASE=...` / `FROM ${BASE}`). */
+    /** The registry-free Node 22 base; local dev builds use it in place of `node:22*` (never name it yourself). */
     nodeBase: need("MOORAGE_NODE_BASE_IMAGE"),
     /** Moorage's networking sidecar. */
     sidecar: `${need("MOORAGE_SIDECAR_REPO")}:${need("MOORAGE_SIDECAR_VERSION")}`,
     /** The sidecar wrangler uses by default (Docker Hub). */
     officialSidecar: need("MOORAGE_OFFICIAL_SIDECAR_IMAGE"),
+    /**
+     * For local dev builds only: `public=local` rules the docker shim applies to Dockerfiles (`node:22*` is built on
+     * `moorage/node-base:22` when the public image is not on the engine). Never given to deploy builds.
+     */
+    localBases: need("MOORAGE_LOCAL_BASE_IMAGES"),
   },
   /** Image label holding the build inputs hash. */
   inputsLabel: need("MOORAGE_INPUTS_LABEL"),
@@ -65,6 +72,8 @@ export const LOCAL_ENGINE = {
     dockerBin: "WRANGLER_DOCKER_BIN",
     dockerHost: "DOCKER_HOST",
     realDocker: "MOORAGE_REAL_DOCKER",
+    /** Tells the docker shim which base images to swap in local dev builds (dev only, never deploy). */
+    localBases: "MOORAGE_LOCAL_BASE_IMAGES",
     /** `auto` (default), `official` or `moorage`: which sidecar to use. */
     sidecarChoice: "MOORAGE_SIDECAR",
   },
@@ -74,7 +83,7 @@ export const LOCAL_ENGINE = {
     dockerShim: join(ENGINE_DIR, "bin", "docker"),
     buildBase: join(ENGINE_DIR, "images", "build-base.sh"),
     buildSidecar: join(ENGINE_DIR, "images", "build-sidecar.sh"),
-    /** Provisioning (Node 22, engine, images); the repo also has scripts/provision.sh for it. */
+    /** Provisioning (Node 22, engine, images); run it as `moorage engine up` (the repo's scripts/provision.sh wraps it). */
     provision: join(ENGINE_DIR, "provision.sh"),
     home: MOORAGE_HOME,
     /** Node 22 installed by provisioning when the machine's Node is older. */
@@ -87,6 +96,12 @@ export const LOCAL_ENGINE = {
     ),
     /** The dockerd provisioning starts when no engine answers. */
     ownDockerSocket: join(DOCKER_DIR, "docker.sock"),
+  },
+  /** What to tell a user to run (works from any app project; the repository also has scripts/provision.sh). */
+  commands: {
+    up: "npx moorage engine up",
+    env: 'eval "$(npx moorage engine env)"',
+    stop: "npx moorage engine stop",
   },
   /** The socket docker uses when DOCKER_HOST is unset. */
   defaultDockerHost: "unix:///var/run/docker.sock",

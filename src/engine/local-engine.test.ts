@@ -9,7 +9,7 @@ import { LOCAL_ENGINE, parseEngineEnv } from "./constants.js";
 import { defaultDockerHost, findDockerCli, LocalEngineError, resolveLocalEngine } from "./local-engine.js";
 
 describe("LOCAL_ENGINE", () => {
-  it("is read from engine/engine.env, the file the shell scripts source", () => {
+  it("is read from engine.env in the engine's one folder, the file the shell scripts source", () => {
     const env = parseEngineEnv(readFileSync(join(LOCAL_ENGINE.paths.engineDir, "engine.env"), "utf8"));
     expect(LOCAL_ENGINE.images.nodeBase).toBe(env.MOORAGE_NODE_BASE_IMAGE);
     expect(LOCAL_ENGINE.images.sidecar).toBe(`${env.MOORAGE_SIDECAR_REPO}:${env.MOORAGE_SIDECAR_VERSION}`);
@@ -41,7 +41,7 @@ describe("engine discovery", () => {
     );
     expect(err).toBeInstanceOf(LocalEngineError);
     expect((err as LocalEngineError).code).toBe("docker-unreachable");
-    expect((err as LocalEngineError).message).toContain("engine/provision.sh");
+    expect((err as LocalEngineError).message).toContain("npx moorage engine up");
   });
 
   it("rejects an unknown MOORAGE_SIDECAR value", async () => {

@@ -8,7 +8,7 @@
  * sure Moorage's images exist (cached builds), and returns the env vars to start wrangler with.
  * Used by `moorage dev`, `moorage doctor` and the real-container test harness.
  * Boundary: Node-only; talks to the Docker engine API and runs the engine/ build scripts; never starts
- * a daemon (that is engine/provision.sh's job) and never edits the user's project.
+ * a daemon (that is provision.sh's job: `moorage engine up`) and never edits the user's project.
  */
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -127,7 +127,7 @@ export async function resolveLocalEngine(opts: ResolveLocalEngineOptions = {}): 
     throw new LocalEngineError(
       "docker-unreachable",
       `no Docker engine answers at ${dockerHost} (${(err as Error).message})`,
-      `start one with ${LOCAL_ENGINE.paths.provision} (it installs docker.io if needed and prints DOCKER_HOST), or set DOCKER_HOST`,
+      `start one with ${LOCAL_ENGINE.commands.up} (it installs docker.io if needed and prints DOCKER_HOST), or set DOCKER_HOST`,
     );
   }
 
@@ -184,7 +184,7 @@ export async function resolveLocalEngine(opts: ResolveLocalEngineOptions = {}): 
         throw new LocalEngineError(
           "image-missing",
           `image ${ref} is missing on ${dockerHost}`,
-          `build it: ${LOCAL_ENGINE.paths.provision}`,
+          `build it: ${LOCAL_ENGINE.commands.up}`,
         );
       }
     }
@@ -199,6 +199,8 @@ export async function resolveLocalEngine(opts: ResolveLocalEngineOptions = {}): 
       [LOCAL_ENGINE.envVars.dockerBin]: LOCAL_ENGINE.paths.dockerShim,
       [LOCAL_ENGINE.envVars.realDocker]: dockerCli,
       [LOCAL_ENGINE.envVars.egressImage]: egressImage,
+      // Local dev builds only (the shim also checks for wrangler dev's `cloudflare-dev/` tags); deploy drops it.
+      [LOCAL_ENGINE.envVars.localBases]: LOCAL_ENGINE.images.localBases,
     },
     sidecar,
     reason,
@@ -260,7 +262,7 @@ async function buildImages(withSidecar: boolean, env: NodeJS.ProcessEnv, log: (l
       throw new LocalEngineError(
         "image-build-failed",
         `${script} failed:\n${out}`,
-        `run ${LOCAL_ENGINE.paths.provision} to see the full output`,
+        `run ${LOCAL_ENGINE.commands.up} to see the full output`,
       );
     }
   }

@@ -7,10 +7,10 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { EngineResolver } from "../../src/cli/engine.js";
-import { sidecarChoice } from "../../src/cli/engine.js";
 import { main } from "../../src/cli/main.js";
 import { splitPassthrough } from "../../src/cli/passthrough.js";
+import type { EngineResolver } from "../../src/engine/cli.js";
+import { sidecarChoice } from "../../src/engine/cli.js";
 import {
   LOCAL_ENGINE,
   type LocalEngine,
@@ -28,6 +28,7 @@ function engine(overrides: Partial<LocalEngine> = {}): LocalEngine {
       WRANGLER_DOCKER_BIN: LOCAL_ENGINE.paths.dockerShim,
       MOORAGE_REAL_DOCKER: "/usr/bin/docker",
       MINIFLARE_CONTAINER_EGRESS_IMAGE: LOCAL_ENGINE.images.sidecar,
+      MOORAGE_LOCAL_BASE_IMAGES: LOCAL_ENGINE.images.localBases,
     },
     sidecar: "moorage",
     reason: "official sidecar cannot be pulled (no registry); using Moorage's",
@@ -269,5 +270,7 @@ describe("dev and deploy hand wrangler the engine", { timeout: 60_000 }, () => {
     expect(run.env.WRANGLER_DOCKER_BIN).toBe(LOCAL_ENGINE.paths.dockerShim);
     expect(run.env.DOCKER_HOST).toBe("unix:///tmp/fake-docker.sock");
     expect(run.env.MINIFLARE_CONTAINER_EGRESS_IMAGE).toBe(process.env.MINIFLARE_CONTAINER_EGRESS_IMAGE);
+    // Local-only base images never reach what deploy builds: the shim's swaps are off for wrangler deploy.
+    expect(run.env.MOORAGE_LOCAL_BASE_IMAGES).toBe("");
   });
 });

@@ -8,9 +8,9 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseSince } from "../../src/cli/commands/logs.js";
-import type { EngineResolver } from "../../src/cli/engine.js";
 import { main } from "../../src/cli/main.js";
 import type { Output } from "../../src/cli/output.js";
+import type { EngineResolver } from "../../src/engine/cli.js";
 import { tempFolders } from "../support/cli.js";
 import { fakeDocker } from "../support/fake-docker.js";
 

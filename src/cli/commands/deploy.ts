@@ -3,9 +3,10 @@
  * wrangler builds Dockerfile images with the local Docker engine; Moorage points it at the engine and its docker
  * shim (see `../engine.ts`), so an engine without buildx builds them too.
  */
+
+import { defaultEngineResolver, engineForDeploy } from "../../engine/cli.js";
 import type { Command } from "../command.js";
 import { EXIT_CODES_HELP, projectFrom } from "../command.js";
-import { defaultEngineResolver, engineForDeploy } from "../engine.js";
 import { splitPassthrough, wranglerEnvArg } from "../passthrough.js";
 import { generateStep, syncStep } from "../steps.js";
 import { requireWrangler, runWrangler } from "../wrangler.js";

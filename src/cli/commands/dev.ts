@@ -11,10 +11,10 @@
  * its per-request records (`src/records.ts`).
  */
 import { displayPath } from "../../authoring/project.js";
+import { defaultEngineResolver, engineForDev, sidecarChoice } from "../../engine/cli.js";
 import { INSPECT_VAR } from "../../records.js";
 import type { Command } from "../command.js";
 import { EXIT_CODES_HELP, projectFrom } from "../command.js";
-import { defaultEngineResolver, engineForDev, sidecarChoice } from "../engine.js";
 import { UsageError } from "../errors.js";
 import { type Inspector, startInspector } from "../inspector/index.js";
 import { DEFAULT_INSPECTOR_PORT } from "../inspector/server.js";
@@ -38,7 +38,7 @@ shim (for engines without buildx) without you setting anything. One line says wh
   official  the official sidecar only; dev stops with the fix when it is not available
   moorage   Moorage's own sidecar, built from host files (no registry needed)
 When no Docker engine answers, wrangler dev still starts (your Worker runs, its containers do not) after a
-warning with the fix: start Docker, or run engine/provision.sh (scripts/provision.sh in the repository).
+warning with the fix: start Docker, or run \`npx moorage engine up\`.
 
 The inspector: a page on 127.0.0.1 (its address is printed at start) showing, live, every container and
 instance with its state and run generation, the lifecycle timeline, each cold start split into instance wait,

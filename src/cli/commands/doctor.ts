@@ -7,6 +7,7 @@
 import { existsSync } from "node:fs";
 import { generate } from "../../authoring/codegen-write.js";
 import { displayPath, type Project } from "../../authoring/project.js";
+import { defaultEngineResolver, engineChecks, sidecarChoice } from "../../engine/cli.js";
 import { type Check, printChecks } from "../check.js";
 import {
   type Command,
@@ -16,7 +17,6 @@ import {
   parse,
   projectFrom,
 } from "../command.js";
-import { defaultEngineResolver, engineChecks, sidecarChoice } from "../engine.js";
 import { syncProject } from "../sync-adapter.js";
 import { findWrangler, wranglerVersion } from "../wrangler.js";
 
@@ -67,7 +67,7 @@ export const doctorCommand: Command = {
 Checks what \`moorage dev\` and \`moorage deploy\` need and prints one line per check: ok, warn (works, but
 something may bite) or fail (will not work), each with the fix:
   Node >= ${MIN_NODE.join(".")}; wrangler in node_modules and its version; the Docker engine reachable (DOCKER_HOST,
-  else the engine engine/provision.sh starts, else the system socket) and its docker CLI; buildx, or that
+  else the engine \`moorage engine up\` starts, else the system socket) and its docker CLI; buildx, or that
   Moorage's docker shim covers its absence; which networking sidecar \`moorage dev\` uses and why; whether the
   local images it needs exist (nothing is built); generated code and wrangler config in sync.
 

@@ -8,6 +8,7 @@
 import { discoverContainers } from "../../authoring/discover.js";
 import { parseDuration } from "../../definition/duration.js";
 import { DEFAULT_POOL_SIZE, poolInstanceName } from "../../definition/naming.js";
+import { defaultEngineResolver } from "../../engine/cli.js";
 import {
   findInstanceContainers,
   followLogs,
@@ -25,7 +26,6 @@ import {
   parse,
   projectFrom,
 } from "../command.js";
-import { defaultEngineResolver } from "../engine.js";
 import { CommandFailed, UsageError } from "../errors.js";
 import type { Output } from "../output.js";
 

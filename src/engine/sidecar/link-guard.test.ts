@@ -9,11 +9,10 @@ const plan: LinkPlan = {
   ownIp: "172.17.0.5",
   gateway: "172.17.0.1",
   workerdPort: 41000,
-  controlPort: 39001,
 };
 
 describe("linkRules", () => {
-  it("re-creates one netdev egress chain atomically, dropping everything but ARP, workerd and control replies", () => {
+  it("re-creates one netdev egress chain atomically, dropping everything but ARP, workerd and replies to the host", () => {
     expect(linkRules(plan).split("\n")).toEqual([
       "table netdev moorage_link",
       "delete table netdev moorage_link",
@@ -22,7 +21,7 @@ describe("linkRules", () => {
       '    type filter hook egress device "eth0" priority 0; policy drop;',
       "    meta protocol arp arp saddr ip 172.17.0.5 accept",
       "    ip saddr 172.17.0.5 ip daddr 172.17.0.1 tcp dport 41000 accept",
-      "    ip saddr 172.17.0.5 ip daddr 172.17.0.1 tcp sport 39001 tcp flags & (syn | ack) != syn accept",
+      "    ip saddr 172.17.0.5 ip daddr 172.17.0.1 tcp flags & (syn | ack) != syn accept",
       "  }",
       "}",
       "",

@@ -9,8 +9,10 @@
  * iptables rules (netfilter.ts). It lets out only:
  *   - ARP for this namespace's own address (so the app cannot claim another container's address);
  *   - TCP to workerd's egress listener (docker gateway + the `PUT /egress` port);
- *   - TCP from the control port to the gateway that is not a bare SYN (replies to workerd's connections
- *     through docker-proxy; a connection can never be opened from that port).
+ *   - TCP to the gateway that is not a bare SYN: replies on connections the host opened into the namespace
+ *     (workerd's control connections through docker-proxy, a host process reaching the bridge address). A
+ *     connection to anywhere can never be opened this way, and the host answers stray segments with RST.
+ *     (nftables has no conntrack in the netdev family, so "reply" is told by the SYN flag.)
  * Everything else, IPv6 included, is dropped.
  * Boundary: builds the nft script (pure) and runs `nft -f -`; needs CAP_NET_ADMIN and the `nft` binary
  * (shipped in Moorage's sidecar image). When the kernel lacks the hook the sidecar says so in its log and
@@ -29,8 +31,6 @@ export interface LinkPlan {
   gateway: string;
   /** workerd's egress port, once `PUT /egress` named it. */
   workerdPort: number | undefined;
-  /** The sidecar's control port (39001). */
-  controlPort: number;
 }
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
@@ -42,9 +42,8 @@ export function linkRules(plan: LinkPlan): string {
   for (const ip of [plan.ownIp, plan.gateway]) {
     if (!IPV4.test(ip)) throw new Error(`link guard: bad address ${JSON.stringify(ip)}`);
   }
-  for (const p of [plan.workerdPort, plan.controlPort]) {
-    if (p !== undefined && (!Number.isInteger(p) || p < 1 || p > 65535)) throw new Error(`link guard: bad port ${p}`);
-  }
+  const p = plan.workerdPort;
+  if (p !== undefined && (!Number.isInteger(p) || p < 1 || p > 65535)) throw new Error(`link guard: bad port ${p}`);
   const rules = [
     `    type filter hook egress device "${plan.device}" priority 0; policy drop;`,
     `    meta protocol arp arp saddr ip ${plan.ownIp} accept`,
@@ -52,9 +51,7 @@ export function linkRules(plan: LinkPlan): string {
   if (plan.workerdPort !== undefined) {
     rules.push(`    ip saddr ${plan.ownIp} ip daddr ${plan.gateway} tcp dport ${plan.workerdPort} accept`);
   }
-  rules.push(
-    `    ip saddr ${plan.ownIp} ip daddr ${plan.gateway} tcp sport ${plan.controlPort} tcp flags & (syn | ack) != syn accept`,
-  );
+  rules.push(`    ip saddr ${plan.ownIp} ip daddr ${plan.gateway} tcp flags & (syn | ack) != syn accept`);
   return [
     `table netdev ${LINK_TABLE}`,
     `delete table netdev ${LINK_TABLE}`,

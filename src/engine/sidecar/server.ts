@@ -143,7 +143,6 @@ async function main(): Promise<void> {
       ownIp: bridge.ip,
       gateway,
       workerdPort: state.current.port,
-      controlPort: args.ingress.port,
     });
     try {
       await guard.install();

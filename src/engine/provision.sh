@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# engine/provision.sh (also run as scripts/provision.sh) — make this machine able to run Moorage apps with REAL local containers, offline.
+# provision.sh (src/engine/ in the repository, dist/engine/ in the package) — make this machine able to run Moorage
+# apps with REAL local containers, offline. Run it as `npx moorage engine up|env|stop|status` from an app project, or
+# `bash scripts/provision.sh ...` in the repository (a thin wrapper).
 #
 # Why: CI machines and fresh dev boxes have Node 20, no Docker engine and no image registry. This script
 # (idempotent, safe to re-run) ensures Node >= 22.12, a reachable Docker engine (installing Debian's
@@ -8,20 +10,23 @@
 # Boundary: machine setup only. It never touches the repo's node_modules and never talks to the network
 # except the npm registry (Node) and Debian apt (docker.io, iptables).
 #
-# Usage: engine/provision.sh [up|node|stop|status|env]
+# Usage: provision.sh [up|node|stop|status|env]
 #   up      (default) provision everything, print the environment to use
 #   node    only Node >= 22.12 (installed from the npm registry when missing); prints its path on stdout
 #   stop    stop the dockerd this script started (same as scripts/engine-stop.sh)
 #   status  say what is running
-#   env     print `export` lines; use as: eval "$(engine/provision.sh env)"
+#   env     print `export` lines; use as: eval "$(npx moorage engine env)"
 # Knobs: MOORAGE_HOME (default ~/.cache/moorage), MOORAGE_DOCKER_DIR (default $MOORAGE_HOME/docker),
 #        MOORAGE_SKIP_IMAGES=1 (engine only), DOCKER_HOST (use that engine instead of ours).
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# How the user runs this (for the hints printed below): `moorage engine` passes its own name.
+SELF=${MOORAGE_PROVISION_CMD:-$0}
+# The engine's home (this script's folder): every other path is relative to it.
+ENGINE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # log, die and the names in engine.env, shared with the image build scripts.
 # shellcheck source=images/lib.sh
-. "$ROOT/engine/images/lib.sh"
+. "$ENGINE_DIR/images/lib.sh"
 
 MOORAGE_HOME=${MOORAGE_HOME:-$HOME/.cache/moorage}
 NODE_DIR=$MOORAGE_HOME/node22
@@ -161,7 +166,7 @@ start_own_dockerd() {
     sleep 0.25
   done
   tail -n 20 "$DOCKERD_LOG" >&2 || true
-  die "dockerd did not answer on $OWN_HOST within 60 s (log: $DOCKERD_LOG)" "run: $0 stop; then re-run $0"
+  die "dockerd did not answer on $OWN_HOST within 60 s (log: $DOCKERD_LOG)" "run: $SELF stop; then re-run $SELF up"
 }
 
 ensure_engine() {
@@ -215,18 +220,20 @@ build_images() {
   local t0
   ensure_image_tools
   t0=$(now)
-  MOORAGE_NODE_BIN=$NODE_BIN "$ROOT/engine/images/build-base.sh"
+  MOORAGE_NODE_BIN=$NODE_BIN "$ENGINE_DIR/images/build-base.sh"
   T_BASE=$(since "$t0")
   t0=$(now)
-  "$ROOT/engine/images/build-sidecar.sh"
+  "$ENGINE_DIR/images/build-sidecar.sh"
   T_SIDECAR=$(since "$t0")
 }
 
 env_lines() {
   echo "export PATH=\"$NODE_BIN_DIR:\$PATH\""
   echo "export DOCKER_HOST=\"$DOCKER_HOST\""
-  echo "export WRANGLER_DOCKER_BIN=\"$ROOT/engine/bin/docker\""
+  echo "export WRANGLER_DOCKER_BIN=\"$ENGINE_DIR/bin/docker\""
   echo "export MINIFLARE_CONTAINER_EGRESS_IMAGE=\"$MOORAGE_SIDECAR_REPO:$MOORAGE_SIDECAR_VERSION\""
+  # Local dev builds only: the shim swaps these public bases for local ones in wrangler dev's builds.
+  echo "export MOORAGE_LOCAL_BASE_IMAGES=\"$MOORAGE_LOCAL_BASE_IMAGES\""
   if [ -n "${NODE_EXTRA_CA_CERTS:-}" ]; then echo "export NODE_EXTRA_CA_CERTS=\"$NODE_EXTRA_CA_CERTS\""; fi
 }
 
@@ -251,7 +258,7 @@ cmd_up() {
   log "timings: node ${T_NODE}s, engine ${T_ENGINE}s, base image ${T_BASE}s, sidecar image ${T_SIDECAR}s, total $(since "$t0")s"
   log "ready. Use this environment (also written to $ENV_FILE):"
   env_lines | sed 's/^/    /' >&2
-  log "    (or: eval \"\$($0 env)\")"
+  log "    (or: eval \"\$($SELF env)\")"
 }
 
 cmd_status() {
@@ -262,7 +269,7 @@ cmd_status() {
     DOCKER_HOST=${DOCKER_HOST:-$OWN_HOST} docker image ls --format '  {{.Repository}}:{{.Tag}} {{.Size}}' \
       --filter "reference=moorage/*" >&2 || true
   else
-    log "engine ${DOCKER_HOST:-$OWN_HOST}: does not answer (run: $0)"
+    log "engine ${DOCKER_HOST:-$OWN_HOST}: does not answer (run: $SELF up)"
   fi
 }
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# engine/images/build-sidecar.sh — build Moorage's networking sidecar image (moorage/sidecar:<version>).
+# images/build-sidecar.sh — build Moorage's networking sidecar image (moorage/sidecar:<version>).
 #
 # Why: workerd needs a sidecar image for every local container start and the official one cannot be
-# pulled without a registry. This bundles src/engine/sidecar (esbuild, one .mjs) and puts it on the
+# pulled without a registry. This bundles ../sidecar (esbuild, one .mjs: from the TypeScript in the repository,
+# or the bundle the package ships, made by the same bundle-sidecar.mjs from the same sources) and puts it on the
 # node base image together with the host's iptables (nft multi-binary, its xtables modules and libs),
 # nft (the link-layer guard) and openssl (for the HTTPS-interception CA), all copied from host files.
 # Cached: skipped when the image's inputs label matches (bundle, Dockerfile, host binaries, base image).
@@ -10,16 +11,16 @@
 # Knobs: MOORAGE_FORCE=1 (rebuild).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
+ENGINE_DIR=$(cd "$HERE/.." && pwd)
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
 
 IMAGE=$MOORAGE_SIDECAR_REPO:$MOORAGE_SIDECAR_VERSION
 BASE=$MOORAGE_NODE_BASE_IMAGE
 
-command -v node >/dev/null 2>&1 || die "node is not on PATH" "run engine/provision.sh (it prints the PATH to use)"
+command -v node >/dev/null 2>&1 || die "node is not on PATH" "run: npx moorage engine up (it prints the PATH to use)"
 BASE_ID=$(docker_cli image inspect -f '{{.Id}}' "$BASE" 2>/dev/null) ||
-  die "base image $BASE is missing" "build it first: engine/images/build-base.sh (or run engine/provision.sh)"
+  die "base image $BASE is missing" "build it first: npx moorage engine up"
 
 IPT=$(command -v iptables || true)
 [ -n "$IPT" ] || die "iptables is not installed on this host; the sidecar image copies it from here" "apt-get install -y iptables"
@@ -36,24 +37,22 @@ OPENSSL=$(command -v openssl || true)
 [ -n "$OPENSSL" ] || die "openssl is not installed on this host; the sidecar image copies it from here" "apt-get install -y openssl"
 OPENSSL_CNF=$(readlink -f /usr/lib/ssl/openssl.cnf 2>/dev/null || readlink -f /etc/ssl/openssl.cnf)
 
-if [ -f "$ROOT/src/engine/sidecar/server.ts" ]; then ENTRY=$ROOT/src/engine/sidecar/server.ts
-elif [ -f "$ROOT/dist/engine/sidecar/server.js" ]; then ENTRY=$ROOT/dist/engine/sidecar/server.js
-else die "sidecar sources not found under $ROOT/src or $ROOT/dist" "build the package (npm run build) or run from the repository"
-fi
-
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 CTX=$WORK/ctx
 mkdir -p "$CTX/rootfs"
 
-# Bundle first: the bundle's bytes are part of the cache key, and bundling takes ~50 ms.
-(cd "$ROOT" && node --input-type=module -e '
-  const [entry, outfile] = process.argv.slice(1);
-  const { build } = await import("esbuild");
-  await build({ entryPoints: [entry], outfile, bundle: true, platform: "node", format: "esm",
-    target: "node22", legalComments: "none", logLevel: "warning" });
-' "$ENTRY" "$CTX/sidecar.mjs") ||
-  die "bundling $ENTRY with esbuild failed (see above)" "fix the TypeScript error, or install deps (esbuild) in $ROOT"
+# Bundle first: the bundle's bytes are part of the cache key, and bundling takes ~50 ms. The repository bundles its
+# TypeScript; the package ships the bundle that `npm run build` made with the same script, so both produce the same
+# bytes (same sources, same esbuild, same options) and neither rebuilds the other's image.
+if [ -f "$ENGINE_DIR/sidecar/server.ts" ]; then
+  node "$HERE/bundle-sidecar.mjs" "$ENGINE_DIR/sidecar/server.ts" "$CTX/sidecar.mjs" ||
+    die "bundling $ENGINE_DIR/sidecar/server.ts with esbuild failed (see above)" "fix the TypeScript error, or install deps (esbuild)"
+elif [ -f "$ENGINE_DIR/sidecar/sidecar.mjs" ]; then
+  cp "$ENGINE_DIR/sidecar/sidecar.mjs" "$CTX/sidecar.mjs"
+else
+  die "sidecar sources not found under $ENGINE_DIR/sidecar" "reinstall moorage, or run npm run build in the repository"
+fi
 cp "$HERE/sidecar/Dockerfile" "$CTX/Dockerfile"
 
 inputs=("$CTX/sidecar.mjs" "$CTX/Dockerfile" "$HERE/build-sidecar.sh" "$HERE/lib.sh" "$HERE/../engine.env"
@@ -87,7 +86,7 @@ docker_cli build -q \
   --build-arg "VERSION=$MOORAGE_SIDECAR_VERSION" \
   --label "$MOORAGE_INPUTS_LABEL=$KEY" \
   -t "$IMAGE" "$CTX" >/dev/null ||
-  die "docker build of $IMAGE failed (see above)" "check the engine (engine/provision.sh status)"
+  die "docker build of $IMAGE failed (see above)" "check the engine: npx moorage engine status"
 # Smoke check: the image's iptables and node must run (catches a missing library right here).
 docker_cli run --rm --entrypoint /usr/sbin/iptables "$IMAGE" --version >/dev/null 2>&1 ||
   die "iptables does not run inside $IMAGE" "run: docker run --rm --entrypoint /usr/sbin/iptables $IMAGE --version"

@@ -1,5 +1,5 @@
 /**
- * The CLI's side of Moorage's local container engine (`src/engine/`): which sidecar the user asked for, what the
+ * The local engine's face in the CLI: which sidecar the user asked for, what the
  * engine means for `dev` and `deploy`, and the lines `doctor` prints about it.
  *
  * Why a seam: the engine module decides (Docker engine, buildx, which sidecar, images); the CLI decides what a
@@ -12,6 +12,10 @@
  * stops `dev`, because silently using another sidecar would hide what the user asked to test.
  * Boundary: no Docker calls here; Node-only.
  */
+
+import type { Check } from "../cli/check.js";
+import { CommandFailed, UsageError } from "../cli/errors.js";
+import type { Output } from "../cli/output.js";
 import {
   LOCAL_ENGINE,
   type LocalEngine,
@@ -19,10 +23,7 @@ import {
   type ResolveLocalEngineOptions,
   resolveLocalEngine,
   type SidecarChoice,
-} from "../engine/index.js";
-import type { Check } from "./check.js";
-import { CommandFailed, UsageError } from "./errors.js";
-import type { Output } from "./output.js";
+} from "./index.js";
 
 /** What commands call to find the engine; `resolveLocalEngine` in production, a fake in unit tests. */
 export type EngineResolver = (options: ResolveLocalEngineOptions) => Promise<LocalEngine>;
@@ -116,8 +117,10 @@ export async function engineForDeploy(resolve: EngineResolver, out: Output): Pro
     // "moorage" skips the official sidecar's pull attempt; `skip` builds nothing: deploy only needs Docker.
     const engine = await resolve({ sidecar: "moorage", images: "skip" });
     out.ok(`image builds: Docker ${engine.engineVersion} at ${engine.dockerHost}; ${buildxNote(engine)}`);
+    // Nothing local-only reaches what deploy builds: no sidecar image, and the shim's local base-image swaps are
+    // switched off explicitly (empty), even when the user's shell exported them for `wrangler dev`.
     const { [LOCAL_ENGINE.envVars.egressImage]: _sidecarImage, ...env } = engine.env;
-    return env;
+    return { ...env, [LOCAL_ENGINE.envVars.localBases]: "" };
   } catch (error) {
     if (!(error instanceof LocalEngineError)) throw error;
     out.warn(
