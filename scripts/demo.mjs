@@ -36,9 +36,9 @@ function step(index, title, command, args, options = {}) {
   if (code !== 0) fail(`${title} failed (${command} ${args.join(" ")} exited ${code})`);
 }
 
-/** KEY=VALUE lines of engine/engine.env, the single place that names the engine's images. */
+/** KEY=VALUE lines of src/engine/engine.env, the single place that names the engine's images. */
 function engineConstants() {
-  const lines = readFileSync(join(ROOT, "engine", "engine.env"), "utf8").split("\n");
+  const lines = readFileSync(join(ROOT, "src", "engine", "engine.env"), "utf8").split("\n");
   return Object.fromEntries(
     lines.filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
   );

@@ -11,15 +11,15 @@
  *   reloads the Worker (generated module) or restarts (config change) on its own.
  *
  * Boundary: Node only (a Vite config runs in Node), never bundled into a Worker. It composes the CLI's own
- * steps (`src/cli/steps.ts`, `src/cli/engine.ts`, `src/cli/watch.ts`) so the two paths cannot drift; it does not
+ * steps (`src/cli/steps.ts`, `src/engine/cli.ts`, `src/cli/watch.ts`) so the two paths cannot drift; it does not
  * start workerd or touch containers itself.
  */
 import type { Plugin } from "vite";
 import { displayPath, type Project, resolveProject } from "../authoring/project.js";
-import { defaultEngineResolver, type EngineResolver, engineForDev, sidecarChoice } from "../cli/engine.js";
 import { createOutput, type Output } from "../cli/output.js";
 import { generateStep, syncStep } from "../cli/steps.js";
 import { type Watcher, watchDeclarations } from "../cli/watch.js";
+import { defaultEngineResolver, type EngineResolver, engineForDev, sidecarChoice } from "../engine/cli.js";
 import type { SidecarChoice } from "../engine/index.js";
 
 export interface MooragePluginOptions {

@@ -9,7 +9,7 @@ import path from "node:path";
 import type { ConfigEnv, Plugin, UserConfig } from "vite";
 import { afterAll, describe, expect, it } from "vitest";
 import { captureOutput } from "../../test/support/cli.js";
-import type { EngineResolver } from "../cli/engine.js";
+import type { EngineResolver } from "../engine/cli.js";
 import type { LocalEngine } from "../engine/index.js";
 import { moorage } from "./index.js";
 
