@@ -6,8 +6,8 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { MoorageError } from "../errors.js";
 import { defaultEngineResolver, type EngineResolver } from "../engine/cli.js";
+import { MoorageError } from "../errors.js";
 import type { Command } from "./command.js";
 import { deployCommand } from "./commands/deploy.js";
 import { devCommand } from "./commands/dev.js";
