@@ -13,7 +13,7 @@
  * Boundary: writes only inside bench/fixture and bench/.build (gitignored except the generated file and wrangler.jsonc).
  */
 import { execFile } from "node:child_process";
-import { cpSync, existsSync, lstatSync, mkdirSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import { REPO_ROOT } from "../../test/real/harness.js";
@@ -42,6 +42,11 @@ export function requireBuilt(): { builtAt: string } {
   return { builtAt: statSync(BUILT_CLI).mtime.toISOString() };
 }
 
+/** package.json "files": the one list of what the package ships. */
+function packageFiles(): string[] {
+  return (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { files: string[] }).files;
+}
+
 /**
  * Copies package.json + dist into PACKAGE_SNAPSHOT. A concurrent rebuild can leave dist/ half-written: the copy is
  * retried (bounded) until the entry points it needs are all present in it.
@@ -53,9 +58,9 @@ export async function snapshotPackage(log: (line: string) => void, dest = PACKAG
     mkdirSync(dest, { recursive: true });
     try {
       cpSync(join(REPO_ROOT, "package.json"), join(dest, "package.json"));
-      // What the published package holds (package.json "files"): dist, plus templates and engine, which the CLI reads.
-      for (const dir of ["dist", "templates", "engine"]) {
-        cpSync(join(REPO_ROOT, dir), join(dest, dir), { recursive: true });
+      // What the published package holds: package.json "files" (dist with the engine, templates, docs).
+      for (const entry of packageFiles()) {
+        if (existsSync(join(REPO_ROOT, entry))) cpSync(join(REPO_ROOT, entry), join(dest, entry), { recursive: true });
       }
       if (needed.every((f) => existsSync(join(dest, "dist", f)))) {
         log(`snapshot of the built package (dist built ${requireBuilt().builtAt})`);

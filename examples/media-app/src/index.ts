@@ -12,6 +12,7 @@
  *   GET  /thumbs?w=                 a thumbnail from any pool instance (`any()`)
  *   GET  /thumbs/pool?w=&attempts=  the same with failover (`pool({ attempts })`)
  *   POST /thumbs/:index/poison      make pool instance `index` fail ({ mode: "5xx" | "die" | "off" })
+ *   GET  /thumbs/:member/info       boot id of pool instance `member` (a number) or of the entity `member` (get)
  *   GET  /fetch/:id?url=            the firewalled fetcher downloads a URL
  *   POST /fetch/:id/allow           open one more host for that fetcher instance ({ host }) (`egress.allow`)
  *   POST /transcode/:id             a transcoding job; GET /transcode/:id/work?ms= keeps it busy
@@ -120,12 +121,11 @@ async function route(request: Request, env: Env): Promise<Response> {
         const attempts = Number(url.searchParams.get("attempts") ?? 3);
         return c.thumbnailer.pool({ attempts }).fetch(`/thumb?w=${w}`);
       }
-      // Pool members are reached by index: get(id) cannot name them (they live in Moorage's own namespace).
-      if (third === "poison")
-        return c.thumbnailer
-          .poolInstance(Number(second))
-          .fetch("/poison", { method: "POST", body: await request.text() });
-      if (third === "info") return c.thumbnailer.poolInstance(Number(second)).fetch("/info");
+      // `/thumbs/2/...` is pool member 2 (get() cannot name pool members: they live in Moorage's own namespace);
+      // any other segment is an entity id of its own, reached with get().
+      const member = /^\d+$/.test(second) ? c.thumbnailer.poolInstance(Number(second)) : c.thumbnailer.get(second);
+      if (third === "poison") return member.fetch("/poison", { method: "POST", body: await request.text() });
+      if (third === "info") return member.fetch("/info");
       break;
     }
     case "fetch":

@@ -5,7 +5,7 @@
  */
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { coldStart, createContainerTestContext } from "moorage";
+import { coldStart, createContainerTestContext } from "moorage/testing";
 import { describe, expect, it } from "vitest";
 import type { containerSpecs } from "../moorage/_generated/containers";
 import worker from "../src/index";
