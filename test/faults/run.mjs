@@ -6,11 +6,12 @@
  * (two folders below the repo root, so the harness's repo-root lookup still lands on the repo root).
  * Boundary: build-and-run only.
  */
-import { mkdirSync } from "node:fs";
+import { cpSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
+const REPO_ENGINE = join(here, "..", "..", "src", "engine");
 const [major, minor] = process.versions.node.split(".").map(Number);
 if (major < 22 || (major === 22 && minor < 12)) {
   console.error(
@@ -33,4 +34,9 @@ await build({
   sourcemap: "inline",
   logLevel: "warning",
 });
+// The bundled engine code finds its scripts and names next to itself (src/engine/constants.ts reads engine.env from
+// its own folder), so the bundle gets the engine's non-TypeScript files beside it.
+for (const entry of ["engine.env", "provision.sh", "bin", "images", "sidecar"]) {
+  cpSync(join(REPO_ENGINE, entry), join(dirname(outfile), entry), { recursive: true });
+}
 await import(pathToFileURL(outfile).href);
