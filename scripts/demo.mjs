@@ -12,8 +12,7 @@
  *
  * Why a script: every step is something a developer would otherwise type by hand in the right order; this is
  * the README's one command. Boundary: orchestration only; each step is the project's own tool.
- * Knobs: DEMO_PORT (default 8787), MEDIA_APP_BASE_IMAGE (default: the example's own, the local engine's base
- * image), MOORAGE_SIDECAR (default: Moorage's), DEMO_SKIP_BUILD=1.
+ * Knobs: DEMO_PORT (default 8787), MOORAGE_SIDECAR (default: Moorage's), DEMO_SKIP_BUILD=1.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -121,8 +120,8 @@ async function main() {
     env,
   });
 
-  const base = process.env.MEDIA_APP_BASE_IMAGE ?? engineConstants().MOORAGE_NODE_BASE_IMAGE;
-  say(`container images build FROM ${base} (set MEDIA_APP_BASE_IMAGE to change)`);
+  const { MOORAGE_NODE_BASE_IMAGE: local } = engineConstants();
+  say(`container images build FROM node:22-slim (${local} stands in for it locally while node:22-slim is not here)`);
 
   say(`step 4/${STEPS}: starting moorage dev on http://127.0.0.1:${PORT} (generate + sync + wrangler dev)`);
   const child = spawn(

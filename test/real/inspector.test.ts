@@ -34,7 +34,7 @@ interface Dev {
 }
 
 /** `moorage dev` on free ports, in its own process group; resolves once both the Worker and the page answer. */
-async function startMoorageDev(dir: string, baseImage: string): Promise<Dev> {
+async function startMoorageDev(dir: string): Promise<Dev> {
   const port = await freePort();
   const args = [
     CLI,
@@ -59,7 +59,6 @@ async function startMoorageDev(dir: string, baseImage: string): Promise<Dev> {
     env: {
       ...process.env,
       MEDIA_APP_PROFILE: "test",
-      MEDIA_APP_BASE_IMAGE: baseImage,
       WRANGLER_SEND_METRICS: "false",
       CLOUDFLARE_CF_FETCH_ENABLED: "false",
       NO_COLOR: "1",
@@ -131,11 +130,11 @@ describe.skipIf(skipped)("inspector page (moorage dev, real containers, Chromium
   let before = new Set<string>();
 
   beforeAll(async () => {
-    const engine = await requireEngine();
-    dir = await prepareMediaApp({ baseImage: engine.baseImage });
+    await requireEngine();
+    dir = await prepareMediaApp();
     workerName = readWorkerName(dir);
     before = new Set((await listContainers()).map((c) => c.id));
-    dev = await startMoorageDev(dir, engine.baseImage);
+    dev = await startMoorageDev(dir);
     browser = await launchBrowser();
     page = await browser.context.newPage();
     await page.goto(dev.inspectorUrl);

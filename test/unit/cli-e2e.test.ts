@@ -97,7 +97,13 @@ describe("moorage CLI end to end", { timeout: 180_000 }, () => {
     expect(r.code, r.all).toBe(0);
     initOutput = r.stdout;
     expect(read("moorage/containers.ts")).toContain("export const hello = defineContainer({");
-    expect(read("containers/hello/Dockerfile")).toMatch(/^ARG BASE=node:22-slim\nFROM \$\{BASE\}$/m);
+    // Written for production: the public base image, and nothing local-only in the Dockerfile or the config.
+    expect(read("containers/hello/Dockerfile")).toMatch(/^FROM node:22-slim$/m);
+    for (const file of ["containers/hello/Dockerfile", "moorage/containers.ts", "wrangler.jsonc"]) {
+      expect(read(file)).not.toContain(LOCAL_ENGINE.images.nodeBase);
+    }
+    expect(read("moorage/containers.ts")).not.toContain("buildArgs");
+    expect(read("wrangler.jsonc")).not.toContain("image_vars");
     expect(read("containers/hello/server.mjs")).toContain("createServer");
     expect(read("moorage/_generated/containers.ts")).toContain("export class HelloContainer extends MoorageContainer");
     const wrangler = read("wrangler.jsonc");
@@ -198,23 +204,23 @@ describe("moorage CLI end to end", { timeout: 180_000 }, () => {
       `${readFileSync(main, "utf8")}\n${reExportLine(join(project, "src"), join(project, "moorage/_generated/containers.ts"))}\n`,
     );
     // wrangler 4.164 builds Dockerfile images even for a dry run. With a Docker engine (always under CI), build it
-    // for real: offline, FROM the registry-free base image, as init's comment tells users to.
+    // for real. Deploy builds exactly what the Dockerfile says (no local stand-in), and node:22-slim cannot be
+    // pulled on an offline machine, so this copy of the project points its Dockerfile at the local base image.
     const engine = dockerAnswers();
     if (engine) {
-      const declarations = read("moorage/containers.ts");
+      const dockerfile = join(project, "containers/hello/Dockerfile");
       writeFileSync(
-        join(project, "moorage/containers.ts"),
-        declarations.replace(
-          "defaultPort: 8080,",
-          `defaultPort: 8080,\n  buildArgs: { BASE: "${LOCAL_ENGINE.images.nodeBase}" },`,
-        ),
+        dockerfile,
+        readFileSync(dockerfile, "utf8").replace(/^FROM node:22-slim$/m, `FROM ${LOCAL_ENGINE.images.nodeBase}`),
       );
       const r = moorage("deploy", "--dry-run", "--outdir", outdir);
       expect(r.code, r.all).toBe(0);
-      // The image was really built, through Moorage's docker shim when the engine has no buildx.
+      // The image was really built, through Moorage's docker shim when the engine has no buildx, and the shim
+      // swapped nothing (deploy turns the local stand-ins off).
       expect(r.all).toMatch(/Building image acme-media-hello:/);
       expect(r.all).toMatch(/CMD \["node", "server\.mjs"\]/);
-      expect(read("wrangler.jsonc")).toContain(`"BASE": "${LOCAL_ENGINE.images.nodeBase}"`);
+      expect(r.all).not.toContain("moorage docker shim: local dev build uses");
+      expect(read("wrangler.jsonc")).not.toContain(LOCAL_ENGINE.images.nodeBase);
       expect(r.all).toMatch(/env\.CONTAINER_HELLO \(HelloContainer\)\s+Durable Object/);
       expect(r.all).toContain("--dry-run: exiting now.");
     } else {

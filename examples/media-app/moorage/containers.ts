@@ -4,16 +4,13 @@
  * `containers[]`, bindings and migrations into wrangler.jsonc.
  *
  * Two profiles, picked when this file is evaluated (by `moorage generate`): the default ("demo") uses timings a
- * person can watch; `MEDIA_APP_PROFILE=test` shortens them so the real-container suite runs in seconds. The
- * base image is a build argument: Moorage's local engine's `moorage/node-base:22` (built from the host's Node by
- * scripts/provision.sh, so no registry is needed), or the image named in `MEDIA_APP_BASE_IMAGE`, e.g.
- * `node:22-slim` where Docker Hub is reachable (the Dockerfiles' own default).
+ * person can watch; `MEDIA_APP_PROFILE=test` shortens them so the real-container suite runs in seconds. Every
+ * Dockerfile says `FROM node:22-slim`, what production builds on; nothing here names a local image (under
+ * `moorage dev` the local engine swaps in its registry-free stand-in by itself).
  */
 import { defineContainer } from "moorage";
 
 const test = process.env.MEDIA_APP_PROFILE === "test";
-/** Every image is built `FROM ${BASE}`; wrangler passes buildArgs to `docker build` as `--build-arg`. */
-const BASE = process.env.MEDIA_APP_BASE_IMAGE ?? "moorage/node-base:22";
 
 /** One renderer per document: `containers.renderer.get(docId)`. */
 export const renderer = defineContainer({
@@ -23,7 +20,7 @@ export const renderer = defineContainer({
   sleepAfter: test ? "4s" : "2m",
   readyOn: [{ path: "/ready" }, { path: "/admin/ready", port: 9090 }],
   readyTimeout: test ? "6s" : "30s",
-  buildArgs: { BASE, RENDER_ENGINE: "woff2-typeset", BUILD_TARGET: test ? "test" : "demo" },
+  buildArgs: { RENDER_ENGINE: "woff2-typeset", BUILD_TARGET: test ? "test" : "demo" },
   env: {
     RENDER_QUALITY: "high",
     // The renderer warms its font cache before /ready answers 200; readyOn keeps traffic away until then.
@@ -42,7 +39,6 @@ export const thumbnailer = defineContainer({
   image: "./containers/Dockerfile.thumbnailer",
   maxInstances: 3,
   sleepAfter: test ? "20s" : "5m",
-  buildArgs: { BASE },
   labels: { team: "media", tier: "thumbs" },
 });
 
@@ -53,7 +49,6 @@ export const fetcher = defineContainer({
   enableInternet: false,
   allowedHosts: ["partner.media.test", "*.cdn.media.test"],
   deniedHosts: ["evil.cdn.media.test"], // wins over the allow-list
-  buildArgs: { BASE },
   labels: { team: "media", tier: "ingest" },
 });
 
@@ -63,7 +58,6 @@ export const transcoder = defineContainer({
   sleepAfter: test ? "30s" : "5m",
   hardTimeout: test ? "8s" : "10m",
   env: { START_DELAY_MS: test ? "2500" : "1500" },
-  buildArgs: { BASE },
   labels: { team: "media", tier: "jobs" },
 });
 
@@ -72,6 +66,5 @@ export const archiver = defineContainer({
   image: "./containers/Dockerfile.archiver",
   sleepAfter: test ? "10s" : "2m",
   secrets: ["ARCHIVE_TOKEN"],
-  buildArgs: { BASE },
   labels: { team: "media", tier: "archive" },
 });

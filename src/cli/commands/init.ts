@@ -36,7 +36,7 @@ export const initCommand: Command = {
 
 Adds to an existing Worker project (one with wrangler.jsonc or wrangler.json):
   moorage/containers.ts             one example container declaration
-  containers/<name>/Dockerfile      its image (ARG BASE=node:22-slim, override with --build-arg BASE=...)
+  containers/<name>/Dockerfile      its image (FROM node:22-slim; moorage dev builds it offline too)
   containers/<name>/server.mjs      a small Node HTTP server
 then runs \`moorage generate\` and \`moorage sync\`, and prints the lines to add to your Worker's main module.
 Nothing is overwritten: if any of these files exists, init lists them and exits 1 without writing.
