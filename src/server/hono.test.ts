@@ -14,6 +14,7 @@ describe("honoRpc", () => {
     const next = vi.fn(async () => {});
     const raw = new Request("https://app.example.com/_moorage/rpc", {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({ functionPath: "jobs:whoami" }),
     });
     const response = await middleware({ req: { raw }, env }, next);

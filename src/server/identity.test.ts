@@ -94,7 +94,11 @@ describe("bridgeHandler (zero-config)", () => {
   const bridge = bridgeHandler(rpc);
   const caller = { container: "renderer", instance: "doc-7" };
   const internal = (body: unknown, headers: Record<string, string> = {}) =>
-    new Request("http://moorage.internal/_moorage/rpc", { method: "POST", headers, body: JSON.stringify(body) });
+    new Request("http://moorage.internal/_moorage/rpc", {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify(body),
+    });
 
   it("gives the function the calling container and instance", async () => {
     const response = await bridge(internal({ functionPath: "jobs:requireContainer" }), env, caller);
@@ -120,7 +124,7 @@ describe("bridgeHandler (zero-config)", () => {
     const response = await rpc(
       new Request("https://app.example.com/_moorage/rpc", {
         method: "POST",
-        headers: { authorization: "Bearer wrong" },
+        headers: { authorization: "Bearer wrong", "content-type": "application/json" },
         body: JSON.stringify({ functionPath: "jobs:requireContainer" }),
       }),
       env,

@@ -69,7 +69,7 @@ export {
 } from "./rpc/handler.js";
 export type { RpcErrorBody, RpcErrorCode, RpcSuccessBody } from "./rpc/respond.js";
 export { timingSafeEqual } from "./timing-safe.js";
-export { decode, encode, type JsonValue, parse, stringify, WIRE_TAG, WireError } from "./wire.js";
+export { decode, encode, type JsonValue, parse, stringify, WIRE_LIMITS, WIRE_TAG, WireError } from "./wire.js";
 
 const builders = createFunctions<RegisteredEnv, RegisteredIdentity, RegisteredContainers>();
 

@@ -2,7 +2,7 @@
  * The wire encoding round trip: what survives, what is tagged, how collisions are escaped, what is refused.
  */
 import { describe, expect, it } from "vitest";
-import { decode, encode, parse, stringify, WireError } from "./wire.js";
+import { decode, encode, parse, stringify, WIRE_LIMITS, WireError } from "./wire.js";
 
 const roundTrip = (value: unknown) => parse(stringify(value));
 
@@ -113,5 +113,50 @@ describe("wire encoding", () => {
     ['{"$moorage":"bytes","v":"%%%"}', /not base64/],
   ])("rejects a malformed payload %s", (text, message) => {
     expect(() => decode(JSON.parse(text))).toThrow(message);
+  });
+
+  describe("CPU bounds", () => {
+    const bigint = (digits: number) => ({ $moorage: "bigint", v: "9".repeat(digits) });
+    const nest = (levels: number): unknown => {
+      let value: unknown = 1;
+      for (let i = 0; i < levels; i++) value = { next: value };
+      return value;
+    };
+
+    it("accepts a bigint of the largest size and refuses one character more, before BigInt() runs", () => {
+      expect(WIRE_LIMITS.maxBigintChars).toBe(4096);
+      expect(decode(bigint(4096))).toBe(10n ** 4096n - 1n);
+      expect(() => decode({ args: [bigint(4097)] })).toThrow(
+        "bigint value at $.args[0] has 4097 characters; at most 4096 are accepted",
+      );
+      // The 1 MB tag the audit measured at ~40x plain JSON is refused by its length alone.
+      expect(() => decode(bigint(1_000_000))).toThrow(WireError);
+    });
+
+    it("caps all bigint digits in one payload together, so many capped bigints cannot add up", () => {
+      const fits = WIRE_LIMITS.maxBigintTotalChars / 4096;
+      expect((decode(Array.from({ length: fits }, () => bigint(4096))) as bigint[]).length).toBe(fits);
+      const many = Array.from({ length: 242 }, () => bigint(4096)); // what fits in a 1 MB body
+      expect(() => decode(many)).toThrow(/bigint values up to \$\[16\] have 69632 characters in all; at most 65536/);
+    });
+
+    it("refuses nesting deeper than maxDepth with the path, instead of exhausting the stack", () => {
+      expect(decode(nest(WIRE_LIMITS.maxDepth))).toEqual(nest(WIRE_LIMITS.maxDepth));
+      const error = (() => {
+        try {
+          decode(nest(100_000));
+        } catch (caught) {
+          return caught;
+        }
+      })();
+      expect(error).toBeInstanceOf(WireError);
+      expect((error as WireError).code).toBe("decode-failed");
+      expect((error as WireError).message).toMatch(/nested deeper than 64 levels/);
+      expect(() => decode([[[[nest(WIRE_LIMITS.maxDepth - 3)]]]])).toThrow(/at \$\[0\]\[0\]\[0\]\[0\]\.next/);
+    });
+
+    it("refuses an over-long date string before parsing it", () => {
+      expect(() => decode({ $moorage: "date", v: "2".repeat(65) })).toThrow(/date value at \$ has 65 characters/);
+    });
   });
 });

@@ -21,15 +21,21 @@ import { MoorageError } from "../errors.js";
 export const WIRE_TAG = "$moorage";
 
 /**
- * Decoding is bounded in CPU, not only in bytes: parsing a decimal bigint is superlinear in its length (a 1 MB
- * bigint tag cost ~40x plain JSON of the same size), so longer values are refused before `BigInt()` runs. A date
- * string longer than any ISO timestamp is refused before `Date.parse`.
+ * Decoding is bounded in CPU, not only in bytes. Everything the decoder does is linear in the input except parsing
+ * a decimal bigint, which is superlinear in its length (a 1 MB bigint tag cost ~40x plain JSON of the same size):
+ * so one bigint is capped, and so is the sum of all bigint digits in one payload (otherwise 250 capped bigints in
+ * 1 MB still cost ~14x). Nesting is capped too, so a deep payload is refused with a directed error instead of
+ * exhausting the stack. Over-limit values are refused before `BigInt()` / `Date.parse` run.
  */
 export const WIRE_LIMITS = {
-  /** Most characters in a bigint's decimal string (sign included): about 13 600 bits. */
+  /** Most characters in one bigint's decimal string (sign included): about 13 600 bits. */
   maxBigintChars: 4096,
+  /** Most bigint characters in one decoded payload, all bigints together (16 bigints of the largest size). */
+  maxBigintTotalChars: 65_536,
   /** Most characters in a date string (an ISO timestamp has 24, extended years 27). */
   maxDateChars: 64,
+  /** Deepest nesting of arrays and objects in one payload (the top-level value is depth 0). */
+  maxDepth: 64,
 } as const;
 
 /** A JSON value, as produced by `encode` and accepted by `decode`. */
@@ -48,9 +54,12 @@ export function encode(value: unknown): JsonValue {
   return encodeValue(value, "$", new Set());
 }
 
-/** Reverse `encode`. Throws `WireError` on an unknown or malformed tag. */
+/**
+ * Reverse `encode`. Throws `WireError` on an unknown or malformed tag, or a payload over `WIRE_LIMITS` (the
+ * message names the path, the limit and what to send instead).
+ */
 export function decode(value: JsonValue | unknown): unknown {
-  return decodeValue(value, "$");
+  return decodeValue(value, "$", 0, { bigintChars: 0 });
 }
 
 /** `JSON.stringify(encode(value))`. */
@@ -107,11 +116,23 @@ function encodeValue(value: unknown, path: string, seen: Set<object>): JsonValue
   }
 }
 
-function decodeValue(value: unknown, path: string): unknown {
+/** What one `decode` call has spent so far, shared by every level of the walk. */
+interface DecodeBudget {
+  bigintChars: number;
+}
+
+function decodeValue(value: unknown, path: string, depth: number, budget: DecodeBudget): unknown {
   if (value === null || typeof value !== "object") return value;
-  if (Array.isArray(value)) return value.map((item, index) => decodeValue(item, `${path}[${index}]`));
+  if (depth >= WIRE_LIMITS.maxDepth) {
+    throw new WireError(
+      "decode-failed",
+      `value at ${path} is nested deeper than ${WIRE_LIMITS.maxDepth} levels; flatten the args (send deep trees as a string and parse them in the function)`,
+    );
+  }
+  if (Array.isArray(value))
+    return value.map((item, index) => decodeValue(item, `${path}[${index}]`, depth + 1, budget));
   const record = value as Record<string, unknown>;
-  if (!Object.hasOwn(record, WIRE_TAG)) return decodeEntries(record, path);
+  if (!Object.hasOwn(record, WIRE_TAG)) return decodeEntries(record, path, depth, budget);
   const kind = record[WIRE_TAG];
   const v = record.v;
   switch (kind) {
@@ -124,7 +145,16 @@ function decodeValue(value: unknown, path: string): unknown {
       break;
     case "bigint":
       if (typeof v === "string" && v.length > WIRE_LIMITS.maxBigintChars) throw overLimit("bigint", path, v.length);
-      if (typeof v === "string" && /^-?\d+$/.test(v)) return BigInt(v);
+      if (typeof v === "string" && /^-?\d+$/.test(v)) {
+        budget.bigintChars += v.length;
+        if (budget.bigintChars > WIRE_LIMITS.maxBigintTotalChars) {
+          throw new WireError(
+            "decode-failed",
+            `bigint values up to ${path} have ${budget.bigintChars} characters in all; at most ${WIRE_LIMITS.maxBigintTotalChars} are accepted per payload (send larger numbers as strings and parse them in the function)`,
+          );
+        }
+        return BigInt(v);
+      }
       break;
     case "bytes":
       if (typeof v === "string") return fromBase64(v, path);
@@ -137,7 +167,7 @@ function decodeValue(value: unknown, path: string): unknown {
       break;
     case "object":
       if (v !== null && typeof v === "object" && !Array.isArray(v))
-        return decodeEntries(v as Record<string, unknown>, path);
+        return decodeEntries(v as Record<string, unknown>, path, depth, budget);
       break;
     default:
       throw new WireError("decode-failed", `unknown wire tag ${JSON.stringify(kind)} at ${path}`);
@@ -153,16 +183,20 @@ function overLimit(kind: "date" | "bigint", path: string, length: number): WireE
   );
 }
 
-function decodeEntries(record: Record<string, unknown>, path: string): Record<string, unknown> {
+function decodeEntries(
+  record: Record<string, unknown>,
+  path: string,
+  depth: number,
+  budget: DecodeBudget,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(record)) {
-    // defineProperty, not assignment: a "__proto__" key from the wire must stay data, never become a prototype.
-    Object.defineProperty(out, key, {
-      value: decodeValue(item, `${path}.${key}`),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    const decoded = decodeValue(item, `${path}.${key}`, depth + 1, budget);
+    // A "__proto__" key from the wire must stay data, never become a prototype: defineProperty for it, plain
+    // assignment (several times faster) for every other key.
+    if (key === "__proto__") {
+      Object.defineProperty(out, key, { value: decoded, enumerable: true, writable: true, configurable: true });
+    } else out[key] = decoded;
   }
   return out;
 }

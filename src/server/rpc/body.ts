@@ -1,25 +1,43 @@
 /**
  * Reads a request body as UTF-8 text under a byte limit. The limit is enforced twice: up front from
  * `Content-Length` (cheap rejection of honest clients) and while streaming (a chunked body, or a lying header,
- * is cut off as soon as it crosses the limit instead of being buffered whole).
+ * is cut off as soon as it crosses the limit instead of being buffered whole). A stream that errors mid-read (the
+ * caller went away, a broken upstream) is an outcome too, never a throw, so the endpoint answers it in its envelope.
  */
 
 /** The outcome of reading a body. */
 export type BodyResult =
   | { readonly ok: true; readonly text: string }
-  | { readonly ok: false; readonly reason: "too_large" | "not_utf8" };
+  | { readonly ok: false; readonly reason: "too_large" | "not_utf8" }
+  | { readonly ok: false; readonly reason: "read_failed"; readonly error: unknown };
+
+/** Whether `Content-Length` alone says the body is over `maxBytes` (a cheap refusal before anything else runs). */
+export function declaresMoreThan(request: Request, maxBytes: number): boolean {
+  const declared = Number(request.headers.get("content-length") ?? Number.NaN);
+  return Number.isFinite(declared) && declared > maxBytes;
+}
+
+/** Release an unread body so the runtime need not buffer it. Never throws (a locked or used body is left alone). */
+export async function discardBody(request: Request): Promise<void> {
+  if (request.bodyUsed) return;
+  await request.body?.cancel().catch(() => {});
+}
 
 /** Read `request`'s body as text, refusing more than `maxBytes`. */
 export async function readBody(request: Request, maxBytes: number): Promise<BodyResult> {
-  const declared = Number(request.headers.get("content-length") ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    // Release the unread stream so the runtime need not buffer it.
-    await request.body?.cancel().catch(() => {});
+  if (declaresMoreThan(request, maxBytes)) {
+    await discardBody(request);
     return { ok: false, reason: "too_large" };
   }
   if (!request.body) return { ok: true, text: "" };
 
-  const reader = request.body.getReader();
+  let reader: ReadableStreamDefaultReader<Uint8Array>;
+  try {
+    reader = request.body.getReader();
+  } catch (error) {
+    // Already read or locked (a resolveIdentity that consumed the body, say).
+    return { ok: false, reason: "read_failed", error };
+  }
   const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
   const chunks: Uint8Array[] = [];
   let received = 0;
@@ -34,6 +52,8 @@ export async function readBody(request: Request, maxBytes: number): Promise<Body
       }
       chunks.push(value);
     }
+  } catch (error) {
+    return { ok: false, reason: "read_failed", error };
   } finally {
     reader.releaseLock();
   }

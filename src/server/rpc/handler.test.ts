@@ -4,7 +4,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { registry } from "../../../test/fixtures/functions/registry.js";
 import type { FixtureEnv } from "../../../test/fixtures/functions/server.js";
-import { UnauthorizedError } from "../errors.js";
+import { FunctionError, UnauthorizedError } from "../errors.js";
 import { createFunctions } from "../functions.js";
 import { decode, encode, type JsonValue } from "../wire.js";
 import { createRpcHandler, DEFAULT_MAX_BODY_BYTES } from "./handler.js";
@@ -107,7 +107,7 @@ describe("createRpcHandler", () => {
     });
     const request = new Request(URL_, {
       method: "POST",
-      headers: { "content-length": "5000" },
+      headers: { "content-length": "5000", "content-type": "application/json" },
       body: stream,
       duplex: "half",
     } as RequestInit);
@@ -128,7 +128,12 @@ describe("createRpcHandler", () => {
         if (pulls > 1000) controller.close();
       },
     });
-    const request = new Request(URL_, { method: "POST", body: stream, duplex: "half" } as RequestInit);
+    const request = new Request(URL_, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: stream,
+      duplex: "half",
+    } as RequestInit);
     expect(request.headers.get("content-length")).toBeNull();
     const { status, body } = await call(rpc, request);
     expect(status).toBe(413);
@@ -256,5 +261,168 @@ describe("createRpcHandler", () => {
       /not a query, mutation or action/,
     );
     expect(() => createRpcHandler({ functions: { nocolon: registry["jobs:echo"] } })).toThrow(/"<file>:<export>"/);
+  });
+
+  describe("cross-site calls", () => {
+    const call_ = { functionPath: "jobs:whoami" };
+    // What a cross-site page can send without a preflight, with the user's cookies attached.
+    const simple = (contentType: string | undefined, headers: Record<string, string> = {}) =>
+      new Request(URL_, {
+        method: "POST",
+        headers: { ...(contentType === undefined ? {} : { "content-type": contentType }), ...headers },
+        body: JSON.stringify(call_),
+      });
+
+    it.each([
+      ["text/plain", "text/plain"],
+      ["text/plain with a charset", "text/plain;charset=UTF-8"],
+      ["a form encoding", "application/x-www-form-urlencoded"],
+      ["multipart", "multipart/form-data; boundary=x"],
+      ["a JSON lookalike", "application/jsonp"],
+    ])("answers 415 for %s, before resolveIdentity sees the cookie", async (_label, contentType) => {
+      const resolveIdentity = vi.fn(() => ({ kind: "user" as const, userId: "from-cookie" }));
+      const { rpc } = setup({ resolveIdentity });
+      const { status, body } = await call(rpc, simple(contentType, { cookie: "session=abc" }));
+      expect(status).toBe(415);
+      expect(body.error.code).toBe("unsupported-media-type");
+      expect(body.error.message).toContain('send the header "content-type: application/json"');
+      expect(resolveIdentity).not.toHaveBeenCalled();
+    });
+
+    it("answers 415 naming a missing content type", async () => {
+      const { rpc } = setup();
+      const request = new Request(URL_, { method: "POST", body: new Blob([JSON.stringify(call_)]) });
+      expect(request.headers.get("content-type")).toBeNull();
+      const { status, body } = await call(rpc, request);
+      expect(status).toBe(415);
+      expect(body.error.message).toContain("got no content-type");
+    });
+
+    it.each([
+      ["application/json", "application/json"],
+      ["a charset parameter", "application/json; charset=utf-8"],
+      ["upper case", "Application/JSON"],
+    ])("accepts %s", async (_label, contentType) => {
+      const { rpc } = setup();
+      expect((await call(rpc, simple(contentType))).status).toBe(200);
+    });
+
+    it("accepts the request's own origin and listed origins, and refuses every other Origin with 403", async () => {
+      const resolveIdentity = vi.fn(() => null);
+      const { rpc } = setup({ resolveIdentity, allowedOrigins: ["https://admin.example.com"] });
+      const from = (origin: string) => call(rpc, simple("application/json", { origin }));
+      expect((await from("https://app.example.com")).status).toBe(200);
+      expect((await from("https://admin.example.com")).status).toBe(200);
+      resolveIdentity.mockClear();
+      for (const origin of ["https://evil.example", "null", "http://app.example.com", "https://app.example.com:8443"]) {
+        const { status, body } = await from(origin);
+        expect(status).toBe(403);
+        expect(body.error.code).toBe("cross-origin");
+        expect(body.error.message).toContain(`pages on ${JSON.stringify(origin)}`);
+        expect(body.error.message).toContain("allowedOrigins");
+      }
+      expect(resolveIdentity).not.toHaveBeenCalled();
+    });
+
+    it("refuses malformed allowedOrigins at construction", () => {
+      for (const origin of ["https://app.example.com/", "app.example.com", "https://app.example.com/path", "null"]) {
+        expect(() => createRpcHandler({ functions: registry, allowedOrigins: [origin] })).toThrow(
+          /allowedOrigins entries must be origins like "https:\/\/app.example.com"/,
+        );
+      }
+    });
+  });
+
+  describe("authentication before decoding", () => {
+    // 300 KB of the costliest args there are: bigints of the largest accepted size, over the per-payload budget.
+    const costly = () =>
+      post({
+        functionPath: "jobs:echo",
+        args: Array.from({ length: 64 }, () => ({ $moorage: "bigint", v: "9".repeat(4096) })),
+      });
+
+    it("answers resolveIdentity's refusal before the body is read or decoded", async () => {
+      const { rpc } = setup({
+        resolveIdentity: () => {
+          throw new UnauthorizedError("Bad token");
+        },
+      });
+      const { status, body } = await call(rpc, costly());
+      expect(status).toBe(401); // decoding these args would have answered 400 (see below)
+      expect(body.error).toEqual({ code: "unauthorized", message: "Bad token" });
+    });
+
+    it("with allowAnonymous: false, answers 401 for a null identity without reading the body", async () => {
+      const { rpc } = setup({ resolveIdentity: () => null, allowAnonymous: false });
+      const { status, body } = await call(rpc, costly());
+      expect(status).toBe(401); // decoding these args would have answered 400 (see below)
+      expect(body.error).toEqual({ code: "unauthorized", message: "Authentication required." });
+
+      const signedIn = setup({ resolveIdentity: () => ({ kind: "user", userId: "u1" }), allowAnonymous: false });
+      expect((await call(signedIn.rpc, post({ functionPath: "jobs:whoami" }))).status).toBe(200);
+    });
+
+    it("refuses args over the bigint budget with a directed 400, for authenticated callers too", async () => {
+      const { rpc } = setup({ resolveIdentity: () => ({ kind: "user", userId: "u1" }) });
+      const { status, body } = await call(rpc, costly());
+      expect(status).toBe(400);
+      expect(body.error.message).toMatch(/at most 65536 are accepted per payload/);
+    });
+
+    it("logs a resolveIdentity that throws something other than a FunctionError and answers 500", async () => {
+      const { rpc, logger } = setup({
+        resolveIdentity: () => {
+          throw new Error("session store down");
+        },
+      });
+      const { status, body } = await call(rpc, post({ functionPath: "jobs:whoami" }));
+      expect(status).toBe(500);
+      expect(body.error).toEqual({ code: "internal-error", message: "Internal error." });
+      expect(logger.error).toHaveBeenCalledWith(
+        expect.stringContaining("resolveIdentity for /_moorage/rpc failed"),
+        expect.objectContaining({ error: expect.any(Error) }),
+      );
+    });
+
+    it("lets resolveIdentity refuse with its own FunctionError status", async () => {
+      const { rpc } = setup({
+        resolveIdentity: () => {
+          throw new FunctionError("rate-limited", "Slow down", 429);
+        },
+      });
+      const { status, body } = await call(rpc, post({ functionPath: "jobs:whoami" }));
+      expect(status).toBe(429);
+      expect(body.error).toEqual({ code: "rate-limited", message: "Slow down" });
+    });
+  });
+
+  it("answers a body that errors mid-read with the error envelope and logs it", async () => {
+    const { rpc, logger } = setup();
+    let sent = false;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (!sent) {
+          sent = true;
+          controller.enqueue(new TextEncoder().encode('{"functionPath":"jobs:wh'));
+        } else controller.error(new Error("connection reset by peer"));
+      },
+    });
+    const request = new Request(URL_, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: stream,
+      duplex: "half",
+    } as RequestInit);
+    const { status, headers, body } = await call(rpc, request);
+    expect(status).toBe(400);
+    expect(headers.get("content-type")).toMatch(/^application\/json/);
+    expect(body.error).toEqual({
+      code: "bad-request",
+      message: "The request body could not be read to the end; send the call again.",
+    });
+    expect(logger.error).toHaveBeenCalledWith(
+      "moorage: reading the request body for /_moorage/rpc failed",
+      expect.objectContaining({ error: expect.objectContaining({ message: "connection reset by peer" }) }),
+    );
   });
 });
