@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cheaperOfTwo, DECAY_MS, FAILURE_PENALTY_MS, LoadTracker, loadFor } from "./load.js";
+import { cheaperOfTwo, DECAY_MS, FAILURE_PENALTY_MS, LoadTracker, loadFor, MAX_TRACKED_INSTANCES } from "./load.js";
 
 describe("LoadTracker", () => {
   it("counts requests in flight per instance and ends each once", () => {
@@ -57,6 +57,41 @@ describe("LoadTracker", () => {
     expect(loadFor(namespace).inflight("pool-1")).toBe(1);
     expect(loadFor({}).inflight("pool-1")).toBe(0);
     expect(loadFor(undefined).inflight("pool-1")).toBe(0);
+  });
+});
+
+describe("LoadTracker memory bound", () => {
+  it("keeps at most MAX_TRACKED_INSTANCES entries after 200 000 distinct ids", () => {
+    const load = new LoadTracker();
+    for (let i = 0; i < 200_000; i++) load.begin(`doc-${i}`, i)(i + 5, false);
+    expect(load.size).toBe(MAX_TRACKED_INSTANCES);
+    expect(load.size).toBeLessThanOrEqual(4_096);
+    // The newest ids are remembered, the oldest forgotten ("never seen" again: the cheapest guess).
+    expect(load.latency("doc-199999", 200_004)).toBeGreaterThan(0);
+    expect(load.latency("doc-0", 200_004)).toBe(0);
+  });
+
+  it("forgets the least recently used instance first, so pool members in steady use stay", () => {
+    const load = new LoadTracker(3);
+    load.begin("moorage:pool:0", 0)(300, false);
+    for (let i = 0; i < 10; i++) {
+      load.begin("moorage:pool:0", 300 + i)(301 + i, false); // the pool member is used between one-off ids
+      load.begin(`one-off-${i}`, 300 + i)(302 + i, false);
+    }
+    expect(load.size).toBe(3);
+    expect(load.latency("moorage:pool:0", 320)).toBeGreaterThan(0);
+    expect(load.latency("one-off-9", 320)).toBeGreaterThan(0);
+    expect(load.latency("one-off-0", 320)).toBe(0);
+  });
+
+  it("ends a request whose instance was forgotten while in flight without going negative", () => {
+    const load = new LoadTracker(1);
+    const end = load.begin("a", 0);
+    load.begin("b", 0);
+    expect(load.inflight("a")).toBe(0);
+    end(10, false);
+    expect(load.inflight("a")).toBe(0);
+    expect(load.size).toBe(1);
   });
 });
 

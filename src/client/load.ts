@@ -14,12 +14,19 @@
  * from the moment it is sent until its response headers arrive (or it throws); the body is not wrapped, because
  * moving every chunk through JavaScript costs more than the hint is worth. Other isolates' load is invisible here:
  * this is a routing hint, never a limit.
+ *
+ * Memory is bounded: every attempt, `get(id)` ones included, lands here, so a Worker that reaches many distinct ids
+ * would otherwise keep ~170 bytes per id for the isolate's life. A tracker keeps at most `MAX_TRACKED_INSTANCES`
+ * entries and forgets the least recently used one first (an instance forgotten is simply "never seen" again, the
+ * cheapest guess). Pool members are used on every `pool()` call, so they stay while one-off ids come and go.
  */
 
 /** Latency recorded for an attempt that failed (threw, 5xx, cold start), in ms. */
 export const FAILURE_PENALTY_MS = 1_000;
 /** Time constant of the latency estimate, in ms: how fast old samples (and penalties) fade. */
 export const DECAY_MS = 10_000;
+/** Most instances one tracker remembers; the least recently used is forgotten first. */
+export const MAX_TRACKED_INSTANCES = 4_096;
 
 interface InstanceLoad {
   inflight: number;
@@ -29,13 +36,28 @@ interface InstanceLoad {
 }
 
 export class LoadTracker {
+  /** In least-recently-used-first order: a `Map` iterates in insertion order, and a write re-inserts its key. */
   readonly #instances = new Map<string, InstanceLoad>();
+  readonly #capacity: number;
 
+  constructor(capacity: number = MAX_TRACKED_INSTANCES) {
+    this.#capacity = capacity;
+  }
+
+  /** How many instances this tracker remembers (at most its capacity, `MAX_TRACKED_INSTANCES` by default). */
+  get size(): number {
+    return this.#instances.size;
+  }
+
+  // The entry for `instance`, created when missing and moved to the most-recently-used end either way.
   #entry(instance: string, now: number): InstanceLoad {
     let entry = this.#instances.get(instance);
-    if (!entry) {
-      entry = { inflight: 0, latencyMs: 0, at: now };
-      this.#instances.set(instance, entry);
+    if (entry) this.#instances.delete(instance);
+    else entry = { inflight: 0, latencyMs: 0, at: now };
+    this.#instances.set(instance, entry);
+    if (this.#instances.size > this.#capacity) {
+      const oldest = this.#instances.keys().next().value as string;
+      this.#instances.delete(oldest);
     }
     return entry;
   }
