@@ -11,6 +11,8 @@
  * Boundary: loopback HTTP to the fixture Worker only; every loop is bounded in count and time.
  */
 
+import { OBJECT_ERRORS } from "../../src/protocol.js";
+
 export type Kind = "get" | "post" | "stream";
 
 export interface Probe {
@@ -130,8 +132,15 @@ export async function traffic(port: number, plan: TrafficPlan, tag: string): Pro
   return out;
 }
 
-/** Error codes that prove the request never reached the app, so any method may be re-sent (issue 10 §2). */
-export const NOT_DELIVERED_CODES: ReadonlySet<string> = new Set(["starting", "busy", "stopping", "not-listening"]);
+/**
+ * Error codes that prove the request never reached the app, so any method may be re-sent (issue 10 §2): derived
+ * from the one catalog, `OBJECT_ERRORS` in src/protocol.ts (`retry: "any"`), so the prober judges by the client's rule.
+ */
+export const NOT_DELIVERED_CODES: ReadonlySet<string> = new Set(
+  Object.entries(OBJECT_ERRORS)
+    .filter(([, spec]) => spec.retry === "any")
+    .map(([code]) => code),
+);
 
 export type Verdict = "ok" | "directed" | "lost";
 
