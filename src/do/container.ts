@@ -27,7 +27,8 @@ import { Egress } from "./egress.js";
 import { EnvironmentResolver } from "./environment.js";
 import { classifyProxyError, errorResponse, messageOf, ObjectError } from "./errors.js";
 import { checkExecRequest, type ExecCapable, ExecRegistry, runExec } from "./exec.js";
-import { Lifecycle, type PlatformContainer, type StartOptions, type StopSignal } from "./lifecycle.js";
+import type { StopSignal } from "./exit.js";
+import { Lifecycle, type PlatformContainer, type StartOptions } from "./lifecycle.js";
 import { consoleSink, type LifecycleEvent, type LifecycleSink, lifecycleRecord } from "./lifecycle-log.js";
 import { PoolMember } from "./pool-member.js";
 import { proxyToContainer } from "./proxy.js";
@@ -52,6 +53,9 @@ export interface Internals {
   readonly timers: Timers;
   readonly instance: string;
 }
+
+/** Proxy failures that make a still-running run suspect (`health.ts`). */
+const SUSPECT_CODES: ReadonlySet<string> = new Set(["not-listening", "connection-lost", "unreachable"]);
 
 function requireHost(method: string, host: unknown): string {
   if (typeof host !== "string" || host.length === 0 || host.length > 253 || /[\s/]/.test(host)) {
@@ -211,10 +215,11 @@ export class MoorageContainer<Env = unknown> extends DurableObject<Env> {
     const detach = releaseOnAbort(request.signal, release);
     let extra: Record<string, string> | undefined;
     try {
-      if (this.#lifecycle.state.phase !== "serving") {
+      if (this.#lifecycle.state.phase !== "serving" || this.#lifecycle.health.pending) {
         await this.#waitForServing(request.signal);
         extra = { [HEADERS.coldStartMs]: String(Date.now() - arrivedAt) };
       }
+      const generation = this.#lifecycle.state.generation;
       try {
         return await proxyToContainer({
           port: this.#container.getTcpPort(port),
@@ -227,6 +232,11 @@ export class MoorageContainer<Env = unknown> extends DurableObject<Env> {
         if (request.signal?.aborted) throw new ObjectError("connection-lost", "moorage: the caller went away");
         const failure = classifyProxyError(error, `moorage: ${this.#who()}`, port, this.#container.running);
         this.#log("error", { phase: "proxy", code: failure.code, port, message: messageOf(error) });
+        if (SUSPECT_CODES.has(failure.code) && this.definition.requiredPorts.includes(port)) {
+          const verdict = this.#lifecycle.health.suspect(generation);
+          // Never delivered: answer once the verdict is in, so the client's retry meets a serving run or a new one.
+          if (failure.code === "not-listening") await verdict;
+        }
         throw failure;
       }
     } catch (error) {

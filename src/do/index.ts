@@ -12,13 +12,14 @@
 export { type BridgeCaller, type BridgeHandler, setBridgeHandler } from "./bridge.js";
 export { type ContainerState, MoorageContainer } from "./container.js";
 export { BRIDGE_HOST, BRIDGE_URL } from "./environment.js";
+export type { StopSignal } from "./exit.js";
 export {
   type ContainerHooks,
   type RunContext,
   type StopDetails,
   setContainerHooks,
 } from "./hooks.js";
-export type { StartOptions, StopSignal } from "./lifecycle.js";
+export type { StartOptions } from "./lifecycle.js";
 export {
   LIFECYCLE_EVENTS,
   type LifecycleEvent,

@@ -24,6 +24,8 @@ export type StopReason =
   | "rollout"
   /** The runtime signalled the container to exit for another reason. */
   | "runtime-signal"
+  /** It kept running but stopped answering on its ports for the stop grace period (`health.ts`): replaced. */
+  | "unreachable"
   /** The process exited on its own with code 0. */
   | "exit"
   /** The process exited on its own with a non-zero code, or the platform reported an error for it. */

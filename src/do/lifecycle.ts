@@ -8,6 +8,10 @@
  * Hooks (`hooks.ts`) fire exactly once per real event: the ledger claims each generation's start and stop before
  * anything is reported, so a second object, or a second observer in the same object, reports nothing.
  *
+ * Over ~400 lines on purpose: start, exit, stop and the alarm all drive the same run-state transitions and the
+ * same once-per-event ledger claims; split apart, each transition would be spread over several files. What could
+ * leave did: exit parsing (`exit.ts`), start-failure wording (`start-failure.ts`), the health check (`health.ts`).
+ *
  * Boundary: runs and their events. Requests (`container.ts`, `proxy.ts`), timer bookkeeping (`timers.ts`) and
  * interception (`egress.ts`) are used, not owned. Nothing here runs inside `blockConcurrencyWhile`: a rejection
  * there resets the object.
@@ -17,6 +21,8 @@ import { MoorageError } from "../errors.js";
 import type { Egress, InterceptingContainer } from "./egress.js";
 import type { EnvironmentResolver } from "./environment.js";
 import { classifyStartError, messageOf, ObjectError } from "./errors.js";
+import { describeExit, SIGNALS, type StopSignal } from "./exit.js";
+import { HealthCheck } from "./health.js";
 import { type ContainerHooks, hooksFor, type RunContext, type StopDetails } from "./hooks.js";
 import type { LifecycleEvent, StopReason } from "./lifecycle-log.js";
 import { waitForPorts } from "./ports.js";
@@ -24,6 +30,7 @@ import { type RawPort, rawGetStatus } from "./raw-http.js";
 import { waitUntilReady } from "./readiness.js";
 import type { PendingStop, RunLedger } from "./run-ledger.js";
 import { RunState } from "./run-state.js";
+import { explainExit, TransientStartWatch } from "./start-failure.js";
 import type { Timers } from "./timers.js";
 
 /** The platform container API this module drives (workerd's `ctx.container`). */
@@ -37,9 +44,6 @@ export type PlatformContainer = InterceptingContainer & {
   setInactivityTimeout?(durationMs: number): Promise<void>;
 };
 
-export const SIGNALS = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 } as const;
-export type StopSignal = keyof typeof SIGNALS | number;
-
 /** `start()` options a caller may pass over RPC. */
 export interface StartOptions {
   /** Replaces `env`, `secrets` and `secretsStore` wholesale (the bridge variables stay unless set here). */
@@ -49,25 +53,6 @@ export interface StartOptions {
   labels?: Record<string, string>;
   /** The instance name, for objects reached without the client's headers. */
   instance?: string;
-}
-
-/** The runtime's exit message, including the rollout variant (containers#253). */
-const RUNTIME_EXIT = /runtime signalled the container to exit([^:]*):\s*(-?\d+)/i;
-const EXIT_CODE = /exit code:\s*(-?\d+)/i;
-
-/** What a settled `monitor()` says about the exit. */
-export function describeExit(error: unknown): { exitCode?: number; reason?: StopReason; error?: unknown } {
-  if (error === undefined) return { exitCode: 0 };
-  const message = messageOf(error);
-  const runtime = RUNTIME_EXIT.exec(message);
-  if (runtime) {
-    return { exitCode: Number(runtime[2]), reason: /rollout/i.test(runtime[1] ?? "") ? "rollout" : "runtime-signal" };
-  }
-  const code = (error as { exitCode?: unknown } | null)?.exitCode;
-  if (typeof code === "number") return { exitCode: code };
-  const parsed = EXIT_CODE.exec(message);
-  if (parsed) return { exitCode: Number(parsed[1]) };
-  return { error };
 }
 
 export interface LifecycleHost {
@@ -88,12 +73,29 @@ export interface LifecycleHost {
   busy(): boolean;
 }
 
+/** How long a failed start waits for `monitor()` to say how the run ended, for its message. */
+const EXIT_DETAIL_WAIT_MS = 500;
+
 export class Lifecycle {
   readonly state: RunState;
+  /** Checks a serving run after a failed request (`health.ts`). */
+  readonly health: HealthCheck;
   #starting: Promise<void> | undefined;
   #watched = 0;
+  /** Turns a platform message that fails every start into `start-failed` (`start-failure.ts`). */
+  readonly #transient = new TransientStartWatch();
+  /** The watched run's exit, once `monitor()` settles: a failed start's message says how the run ended. */
+  #exit: { generation: number; settled: Promise<ReturnType<typeof describeExit>> } | undefined;
 
   constructor(private readonly host: LifecycleHost) {
+    this.health = new HealthCheck({
+      ports: () => host.definition.requiredPorts,
+      status: (port, path, timeoutMs) => this.#probe(port, path, timeoutMs),
+      isServing: (generation) => host.container.running && this.state.is("serving", generation),
+      budgetMs: () => host.tunables.stopGraceMs,
+      subject: () => this.#who(),
+      onUnreachable: (generation, message) => this.#replace(generation, message),
+    });
     const run = host.ledger.read();
     if (host.container.running && run.generation > 0) {
       // Woke up to a running container: re-attach, fire nothing.
@@ -116,8 +118,10 @@ export class Lifecycle {
     return `container "${this.host.exportName}" (instance "${this.host.instance()}")`;
   }
 
-  /** Resolves once the container serves; joins a start in flight. */
+  /** Resolves once the container serves; joins a start in flight, and waits for a health check in flight. */
   ensureServing(options?: StartOptions): Promise<void> {
+    const checking = this.health.pending;
+    if (checking) return checking.then(() => this.ensureServing(options));
     if (this.state.phase === "serving") return Promise.resolve();
     if (this.state.phase === "stopping") {
       return Promise.reject(
@@ -216,14 +220,40 @@ export class Lifecycle {
         throw new ObjectError("stopping", `moorage: ${this.#who()} stopped while it was starting`);
       }
       this.state.to("serving", generation);
+      this.#transient.served();
       if (ledger.claimStart(generation)) await this.#call("onStart", generation);
     } catch (error) {
-      const failure = classifyStartError(error, `moorage: ${this.#who()}`);
+      const failure = this.#transient.judge(
+        await this.#explain(classifyStartError(error, `moorage: ${this.#who()}`), generation),
+        error,
+        this.#who(),
+      );
       if (this.state.is("starting", generation) && !container.running) this.state.to("stopped", generation);
       this.host.log("error", { phase: "start", code: failure.code, message: failure.message });
       await this.#call("onError", generation, failure);
       throw failure;
     }
+  }
+
+  /**
+   * A start that failed because the run ended says how it ended (an exit code, or the platform's own error such as
+   * a container that could not be created), not just that a port never opened.
+   */
+  async #explain(failure: ObjectError, generation: number): Promise<ObjectError> {
+    if (failure.code !== "start-failed" || this.host.container.running || this.#exit?.generation !== generation) {
+      return failure;
+    }
+    const timeout = new Promise<undefined>((resolve) => setTimeout(resolve, EXIT_DETAIL_WAIT_MS));
+    const exit = await Promise.race([this.#exit.settled, timeout]);
+    return exit === undefined ? failure : explainExit(failure, exit, this.#who());
+  }
+
+  /** The health check's verdict was `unreachable`: log it, destroy the run, report its stop. */
+  async #replace(generation: number, message: string): Promise<void> {
+    if (!this.state.is("serving", generation)) return;
+    this.host.log("error", { phase: "serve", code: "unreachable", message });
+    await this.destroy("unreachable");
+    if (!this.host.container.running) await this.#exited(generation, {});
   }
 
   /** One probe: a GET on its own raw socket (see raw-http.ts for why not `fetch`). */
@@ -240,10 +270,12 @@ export class Lifecycle {
     } catch {
       return;
     }
-    monitor.then(
-      () => this.#exited(generation, describeExit(undefined)),
-      (error: unknown) => this.#exited(generation, describeExit(error)),
+    const settled = monitor.then(
+      () => describeExit(undefined),
+      (error: unknown) => describeExit(error),
     );
+    this.#exit = { generation, settled };
+    void settled.then((exit) => this.#exited(generation, exit));
   }
 
   /** Reports a stop nobody saw (the object was gone when the container exited). */
@@ -314,7 +346,7 @@ export class Lifecycle {
     }
   }
 
-  async destroy(): Promise<void> {
+  async destroy(reason: StopReason = "destroy"): Promise<void> {
     const { container, ledger } = this.host;
     if (!container.running) {
       this.reconcile();
@@ -323,9 +355,11 @@ export class Lifecycle {
     const generation = ledger.generation;
     const existing = ledger.read().stopping;
     ledger.update(generation, {
-      stopping: { generation, reason: existing?.reason ?? "destroy", since: existing?.since ?? Date.now() },
+      stopping: { generation, reason: existing?.reason ?? reason, since: existing?.since ?? Date.now() },
     });
-    if (this.state.phase === "starting" || this.state.phase === "serving") this.state.to("stopping", generation);
+    if (this.state.phase === "starting" || this.state.phase === "serving") {
+      this.state.to("stopping", generation, existing?.reason ?? reason);
+    }
     await container.destroy();
   }
 

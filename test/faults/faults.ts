@@ -41,6 +41,11 @@ export interface Fault {
   expected: string;
   /** The row also needs the instance serving again by the end of the traffic. */
   mustServeAtEnd?: boolean;
+  /**
+   * What the local engine cannot do here, and why (shown with the row). A row with a limit is judged on what
+   * Moorage controls: nothing run twice, no overlapping start, every failure directed within its budget.
+   */
+  limit?: string;
   /** Start the instance (and wait for it to serve) before the traffic. */
   warm: boolean;
   plan: Omit<TrafficPlan, "base" | "instance">;
@@ -50,6 +55,16 @@ export interface Fault {
   /** Instead of `plan`: a custom burst (the herd). */
   burst?(ctx: FaultContext, base: string, instance: string, plan: TrafficPlan): Promise<Probe[]>;
 }
+
+/**
+ * Why a lost sidecar cannot be recovered under wrangler dev: workerd creates a container's networking sidecar once
+ * per ContainerClient (container-client.c++ `ensureSidecarStarted`) and only resets that at the client's creation
+ * (`status()`); the client outlives object resets while `setInactivityTimeout` holds it. So every later start talks
+ * to the dead sidecar until wrangler dev restarts. Production has no sidecar.
+ */
+export const SIDECAR_LIMIT =
+  "workerd reuses a container's networking sidecar for the life of its ContainerClient and never recreates a dead " +
+  "one (container-client.c++ ensureSidecarStarted); starts fail until wrangler dev restarts. Production has no sidecar.";
 
 export interface FaultRow {
   id: string;
@@ -78,6 +93,8 @@ export interface FaultRow {
   error?: string;
   /** Why the row was not run at all (printed, never silent). */
   skipped?: string;
+  /** The fault's local-engine limit (`Fault.limit`), when it has one. */
+  limit?: string;
 }
 
 const docker = (args: string[]) => execFileP("docker", args, { env: process.env });
@@ -169,8 +186,11 @@ export const FAULTS: Fault[] = [
     title: "networking sidecar killed",
     container: "app",
     prefix: "sidecar",
-    recovers: true,
-    expected: "the instance is restarted (or fails directed); GETs answered, no POST runs twice",
+    recovers: false,
+    limit: SIDECAR_LIMIT,
+    expected:
+      "the run that lost its network is declared unreachable after the stop grace period and replaced; every " +
+      "failure directed, no POST runs twice",
     warm: true,
     plan: { durationMs: 8000, loops: STEADY, workMs: 100, budgetMs: 20_000 },
     injectAtMs: 1500,
@@ -249,6 +269,7 @@ export async function runFault(ctx: FaultContext, fault: Fault): Promise<FaultRo
     lostExamples: [],
     servingAtEnd: false,
     pass: false,
+    ...(fault.limit ? { limit: fault.limit } : {}),
   };
   if (fault.warm) {
     const first = await probe(ctx.port, "get", plan, `${instance}-warmup`);
@@ -296,6 +317,6 @@ export async function runFault(ctx: FaultContext, fault: Fault): Promise<FaultRo
     row.executedTwice === 0 &&
     row.duplicateStarts === 0 &&
     herdOk &&
-    (!fault.mustServeAtEnd || row.servingAtEnd);
+    (fault.limit !== undefined || !fault.mustServeAtEnd || row.servingAtEnd);
   return row;
 }

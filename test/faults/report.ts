@@ -28,7 +28,9 @@ export function faultsTable(rows: readonly FaultRow[]): string {
       : r.error
         ? `**ERROR**: ${r.error.slice(0, 160)}`
         : r.pass
-          ? "**pass**"
+          ? r.limit
+            ? "**pass** (local limit, below)"
+            : "**pass**"
           : "**FAIL**";
     lines.push(
       `| ${[
@@ -77,6 +79,7 @@ export function faultsMarkdown(rows: readonly FaultRow[], m: Machine, wallSecond
     s.push(
       `  Injected: ${r.injected || "-"}; instance \`${r.instance}\`; per-request budget ${r.budgetMs} ms; slowest directed failure ${r.slowestFailureMs} ms.`,
     );
+    if (r.limit) s.push(`  Local-engine limit: ${r.limit}`);
     for (const l of r.lostExamples) s.push(`  Lost: ${l}`);
   }
   s.push("");

@@ -10,7 +10,7 @@ import type { FaultRow } from "../faults/faults.js";
 import { runMatrix } from "../faults/matrix.js";
 import { shouldSkip } from "./harness.js";
 
-const SUBSET = ["herd-50", "exit-during-start", "object-reset"];
+const SUBSET = ["herd-50", "exit-during-start", "object-reset", "rollout-sigterm"];
 const skip = await shouldSkip();
 
 describe.skipIf(skip)("fault matrix (subset; the whole matrix is npm run faults)", () => {
@@ -43,6 +43,15 @@ describe.skipIf(skip)("fault matrix (subset; the whole matrix is npm run faults)
     expect(r.lost, JSON.stringify(r.lostExamples)).toBe(0);
     expect(r.codes).toEqual({ "start-failed": r.sent });
     expect(r.duplicateStarts).toBe(0);
+  });
+
+  test("a rollout-style SIGTERM (the app drains, then exits 0): new requests reach a new container, none lost or run twice", () => {
+    const r = row("rollout-sigterm");
+    expect(r.sent).toBeGreaterThan(10);
+    expect(r.starts).toBe(1);
+    expect(r.lost, JSON.stringify(r.lostExamples)).toBe(0);
+    expect(r.succeeded).toBe(r.sent);
+    expect(r.executedTwice).toBe(0);
   });
 
   test("a Durable Object reset with requests in flight: no new container, nothing lost, no POST runs twice", () => {

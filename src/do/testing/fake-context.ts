@@ -146,6 +146,16 @@ export class FakeContainer {
     } as unknown as Fetcher;
   }
 
+  /** The app closes its listener but keeps running (a drain before exit, or a run whose network is gone). */
+  stopListening(): void {
+    this.#listeningAt = Number.POSITIVE_INFINITY;
+  }
+
+  /** The app listens again. */
+  listen(): void {
+    this.#listeningAt = 0;
+  }
+
   #listening(): boolean {
     return this.#running && Date.now() >= this.#listeningAt;
   }
