@@ -28,6 +28,36 @@ describe("waitUntilReady", () => {
     expect(new Set(paths)).toEqual(new Set(["1/a", "2/b"]));
   });
 
+  it("sends the second probe while the first is still unanswered (parallel, not one after the other)", async () => {
+    let secondAsked!: () => void;
+    const second = new Promise<void>((resolve) => {
+      secondAsked = resolve;
+    });
+    let overlapped = false;
+    await waitUntilReady({
+      checks: [
+        { path: "/a", port: 1, status: 200 },
+        { path: "/b", port: 2, status: 200 },
+      ],
+      status: async (port) => {
+        if (port === 2) {
+          secondAsked();
+          return 200;
+        }
+        // Port 1 answers only once port 2 was asked (or gives up after a second, and the flag stays false).
+        overlapped = await Promise.race([
+          second.then(() => true),
+          new Promise<boolean>((r) => setTimeout(r, 1_000, false)),
+        ]);
+        return 200;
+      },
+      budgetMs: 5_000,
+      intervalMs: 10,
+      subject: "test",
+    });
+    expect(overlapped).toBe(true);
+  });
+
   it("reports the last error when a probe never answered", async () => {
     await expect(
       waitUntilReady({
