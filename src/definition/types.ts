@@ -52,7 +52,10 @@ export interface ContainerConfig extends SchedulingConfig {
   sleepAfter?: DurationInput;
   /** Stop the container this long after it started, busy or not. No cap by default. */
   hardTimeout?: DurationInput;
-  /** How long a stopped run may ignore SIGTERM before it gets SIGKILL. Default `"15s"`. */
+  /**
+   * How long a stopped run may ignore SIGTERM before it gets SIGKILL, and how long a run that stops answering on its
+   * ports (a drain) may take to answer again or exit before it is replaced. Default `"15s"`.
+   */
   stopTimeout?: DurationInput;
   /** How long `readyOn` probes may take before requests fail with a 503. Default `"30s"`. */
   readyTimeout?: DurationInput;
