@@ -1,42 +1,8 @@
 #!/usr/bin/env node
 /**
- * `npm run faults`: bundles test/faults/main.ts with esbuild and runs it (arguments pass through, e.g.
- * `--only herd-50`). Why a bundle: as for the bench (bench/run.mjs), the runner reuses the real-test harness and the
- * engine code in src/, whose `./x.js` imports Node's type stripping does not remap. The bundle goes to bench/.build/
- * (two folders below the repo root, so the harness's repo-root lookup still lands on the repo root).
- * Boundary: build-and-run only.
+ * `npm run faults`: bundles test/faults/main.ts and runs it (arguments pass through, e.g. `--only herd-50`); the
+ * bundling, and why, is bench/lib/bundle.mjs's.
  */
-import { cpSync, mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { bundleAndRun } from "../../bench/lib/bundle.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const REPO_ENGINE = join(here, "..", "..", "src", "engine");
-const [major, minor] = process.versions.node.split(".").map(Number);
-if (major < 22 || (major === 22 && minor < 12)) {
-  console.error(
-    `npm run faults needs Node >= 22.12 (wrangler does); this is ${process.version}. ` +
-      'Run `scripts/provision.sh` and `eval "$(scripts/provision.sh env)"` first.',
-  );
-  process.exit(1);
-}
-const { build } = await import("esbuild");
-const outfile = join(here, "..", "..", "bench", ".build", "faults.mjs");
-mkdirSync(dirname(outfile), { recursive: true });
-await build({
-  entryPoints: [join(here, "main.ts")],
-  outfile,
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node22",
-  packages: "external",
-  sourcemap: "inline",
-  logLevel: "warning",
-});
-// The bundled engine code finds its scripts and names next to itself (src/engine/constants.ts reads engine.env from
-// its own folder), so the bundle gets the engine's non-TypeScript files beside it.
-for (const entry of ["engine.env", "provision.sh", "bin", "images", "sidecar"]) {
-  cpSync(join(REPO_ENGINE, entry), join(dirname(outfile), entry), { recursive: true });
-}
-await import(pathToFileURL(outfile).href);
+await bundleAndRun("npm run faults", "test/faults/main.ts", "faults.mjs");
