@@ -97,6 +97,31 @@ export interface FaultRow {
   limit?: string;
 }
 
+/** A row with nothing counted yet. */
+export function emptyRow(fault: Fault, instance: string, injected: string): FaultRow {
+  return {
+    id: fault.id,
+    title: fault.title,
+    expected: fault.expected,
+    instance,
+    injected,
+    sent: 0,
+    succeeded: 0,
+    failedDirected: 0,
+    lost: 0,
+    executedTwice: 0,
+    starts: 0,
+    duplicateStarts: 0,
+    codes: {},
+    slowestFailureMs: 0,
+    budgetMs: fault.plan.budgetMs,
+    lostExamples: [],
+    servingAtEnd: false,
+    pass: false,
+    ...(fault.limit ? { limit: fault.limit } : {}),
+  };
+}
+
 const docker = (args: string[]) => execFileP("docker", args, { env: process.env });
 
 async function liveContainer(ctx: FaultContext, instance: string) {
@@ -250,27 +275,7 @@ export async function runFault(ctx: FaultContext, fault: Fault): Promise<FaultRo
   const instance = `${fault.prefix}-${ctx.tag}`;
   const base = `/c/${fault.container}/${encodeURIComponent(instance)}`;
   const plan: TrafficPlan = { ...fault.plan, base, instance };
-  const row: FaultRow = {
-    id: fault.id,
-    title: fault.title,
-    expected: fault.expected,
-    instance,
-    injected: fault.inject ? "" : "(the app's own behaviour)",
-    sent: 0,
-    succeeded: 0,
-    failedDirected: 0,
-    lost: 0,
-    executedTwice: 0,
-    starts: 0,
-    duplicateStarts: 0,
-    codes: {},
-    slowestFailureMs: 0,
-    budgetMs: plan.budgetMs,
-    lostExamples: [],
-    servingAtEnd: false,
-    pass: false,
-    ...(fault.limit ? { limit: fault.limit } : {}),
-  };
+  const row = emptyRow(fault, instance, fault.inject ? "" : "(the app's own behaviour)");
   if (fault.warm) {
     const first = await probe(ctx.port, "get", plan, `${instance}-warmup`);
     if (first.status !== 200) throw new Error(`warm-up of ${instance} answered ${first.status}: ${first.error}`);

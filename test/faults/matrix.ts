@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateAndSync, snapshotPackage } from "../../bench/lib/fixture.js";
 import { REPO_ROOT, requireEngine, startWranglerDev, type WranglerDev } from "../real/harness.js";
-import { FAULTS, type Fault, type FaultContext, type FaultRow, runFault } from "./faults.js";
+import { emptyRow, FAULTS, type Fault, type FaultContext, type FaultRow, runFault } from "./faults.js";
 import { AppFollower } from "./follower.js";
 
 export const FAULT_WORKER = "moorage-faults";
@@ -87,25 +87,5 @@ export async function runMatrix(options: MatrixOptions = {}): Promise<FaultRow[]
 export const removeSnapshot = () => rmSync(SNAPSHOT, { recursive: true, force: true });
 
 export function errorRow(fault: Fault, error: string): FaultRow {
-  return {
-    id: fault.id,
-    title: fault.title,
-    expected: fault.expected,
-    instance: "",
-    injected: "",
-    sent: 0,
-    succeeded: 0,
-    failedDirected: 0,
-    lost: 0,
-    executedTwice: 0,
-    starts: 0,
-    duplicateStarts: 0,
-    codes: {},
-    slowestFailureMs: 0,
-    budgetMs: fault.plan.budgetMs,
-    lostExamples: [],
-    servingAtEnd: false,
-    pass: false,
-    error,
-  };
+  return { ...emptyRow(fault, "", ""), error };
 }
