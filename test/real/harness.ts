@@ -308,6 +308,43 @@ async function killGroup(child: ChildProcess, exited: Promise<number | null>): P
 }
 
 /** Timing helper: milliseconds of one async call. */
+/** Polls `check` every `everyMs` until it returns a truthy value, or throws naming `what` after `timeoutMs`. */
+export async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+  everyMs = 250,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value;
+      last = value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`);
+}
+
+/** The JSON objects among a log's lines (wrangler prefixes some lines; the object starts at the first `{`). */
+export function jsonLines(text: string): Array<Record<string, unknown>> {
+  return text
+    .split("\n")
+    .map((line) => line.slice(line.indexOf("{")))
+    .flatMap((line) => {
+      try {
+        const value: unknown = JSON.parse(line);
+        return value !== null && typeof value === "object" ? [value as Record<string, unknown>] : [];
+      } catch {
+        return [];
+      }
+    });
+}
+
 export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const t0 = performance.now();
   const value = await fn();

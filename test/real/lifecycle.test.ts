@@ -5,6 +5,7 @@
 import { describe, expect, test } from "vitest";
 import { dockerPs } from "../fixtures/real-media-app/app.js";
 import { mediaAppSkipped, useMediaApp } from "../fixtures/real-media-app/suite.js";
+import { jsonLines } from "./harness.js";
 
 const app = useMediaApp();
 const stopped = (status: string) => status.startsWith("stopped");
@@ -14,18 +15,7 @@ const info = (id: string) => app.client.json<{ bootId: string }>(`/thumbs/${id}/
 
 /** Lifecycle log lines Moorage printed for `instance`. */
 function events(instance: string): Array<Record<string, unknown>> {
-  return app
-    .logs()
-    .split("\n")
-    .map((line) => line.slice(line.indexOf("{")))
-    .flatMap((line) => {
-      try {
-        return [JSON.parse(line) as Record<string, unknown>];
-      } catch {
-        return [];
-      }
-    })
-    .filter((e) => e.instance === instance);
+  return jsonLines(app.logs()).filter((e) => e.instance === instance);
 }
 
 describe.skipIf(mediaAppSkipped)("lifecycle", () => {

@@ -18,12 +18,14 @@ import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
+  jsonLines,
   listContainers,
   probeEngine,
   REPO_ROOT,
   requireEngine,
   shouldSkip,
   startWranglerDev,
+  until,
   type WranglerDev,
 } from "./harness.js";
 
@@ -91,37 +93,12 @@ const info = (id: string) => json<{ bootId: string; instance: string }>(`/c/prob
 
 /** JSON lines in wrangler's output (lifecycle records and the fixture's hook lines). */
 function lines(): Array<Record<string, unknown>> {
-  return (dev?.logs() ?? "")
-    .split("\n")
-    .map((line) => line.slice(line.indexOf("{")))
-    .flatMap((line) => {
-      try {
-        return [JSON.parse(line) as Record<string, unknown>];
-      } catch {
-        return [];
-      }
-    });
+  return jsonLines(dev?.logs() ?? "");
 }
 const hooks = (instance: string, hook: string) =>
   lines().filter((l) => l.fixture === "hook" && l.instance === instance && l.hook === hook);
 const events = (instance: string, event: string) =>
   lines().filter((l) => l.source === "moorage" && l.instance === instance && l.event === event);
-
-async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value) return value;
-      last = value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`);
-}
 
 /** This machine's first IPv4 address that is neither loopback nor a Docker bridge. */
 function hostAddress(): string | undefined {
