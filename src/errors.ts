@@ -59,6 +59,10 @@ export const ERROR_CODES = {
     layer: "client",
     meaning: "an exec gave no exit code (ExecError.execCode says why: not found, timeout, output cap)",
   },
+  "terminal-failed": {
+    layer: "client",
+    meaning: "terminal() could not open its WebSocket (the ticket was refused or too many were being opened)",
+  },
 
   // object (the Durable Object's own responses: `moorage-error` header; see `OBJECT_ERRORS` in protocol.ts)
   starting: { layer: "object", meaning: "the container is still starting; the request did not reach the app" },

@@ -17,6 +17,7 @@ export type MoorageErrorCode = Extract<
   | "invalid-id"
   | "no-handler"
   | "exec-failed"
+  | "terminal-failed"
 >;
 
 export interface MoorageContainerErrorDetails {

@@ -95,16 +95,23 @@ function toStream(stdin: ExecOptions["stdin"]): ReadableStream<Uint8Array> | und
   });
 }
 
-/** `"ls -la"` runs through `/bin/sh -c`; an array runs as is. */
-export function commandArgv(cmd: string | readonly string[]): string[] {
+/** `"ls -la"` runs through `/bin/sh -c`; an array runs as is. A bad command is `invalid-option`, naming it. */
+export function commandArgv(cmd: string | readonly string[], who: { container: string; instance?: string }): string[] {
   if (typeof cmd === "string") {
-    if (cmd.trim() === "")
-      throw new TypeError('moorage exec: the command is empty; pass e.g. "ls -la" or ["ls", "-la"]');
+    if (cmd.trim() === "") {
+      throw new MoorageContainerError(
+        "invalid-option",
+        'moorage exec: the command is empty; pass e.g. "ls -la" or ["ls", "-la"]',
+        who,
+      );
+    }
     return ["/bin/sh", "-c", cmd];
   }
   if (!Array.isArray(cmd) || cmd.length === 0 || cmd.some((a) => typeof a !== "string") || cmd[0] === "") {
-    throw new TypeError(
+    throw new MoorageContainerError(
+      "invalid-option",
       `moorage exec: the command must be a string or a non-empty array of strings (got ${JSON.stringify(cmd)})`,
+      who,
     );
   }
   return [...cmd];
@@ -117,7 +124,7 @@ export async function execOn(
   cmd: string | readonly string[],
   options: ExecOptions = {},
 ): Promise<ContainerProcess> {
-  const argv = commandArgv(cmd);
+  const argv = commandArgv(cmd, who);
   const { signal, stdin, ...wire } = options;
   signal?.throwIfAborted();
   const framed = await stub().exec(argv, wire, toStream(stdin));

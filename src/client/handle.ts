@@ -8,6 +8,7 @@ import { execOn } from "./exec.js";
 import { type HedgeSetup, sendPool } from "./pool-send.js";
 import type { RetryPolicy } from "./retry.js";
 import { type Route, type SendContext, send } from "./send.js";
+import { terminalOn } from "./terminal.js";
 import type { ContainerHandle, FetchHandle } from "./types.js";
 
 export function fetchHandle(
@@ -45,6 +46,7 @@ export function containerHandle(ctx: SendContext, instance: string, policy: Retr
       const process = await execOn(rpc, { container: ctx.container, instance }, cmd, rest);
       return process.output(maxOutputBytes === undefined ? {} : { maxOutputBytes });
     },
+    terminal: (options) => terminalOn(rpc, { container: ctx.container, instance }, options),
     egress: {
       allow: async (host) => rpc().allowHost(host),
       deny: async (host) => rpc().denyHost(host),

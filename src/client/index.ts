@@ -2,6 +2,8 @@
  * The typed client: `createContainerContext` and everything it exposes. Node-safe and Worker-safe (no Node
  * built-ins, no `cloudflare:workers`), re-exported from the root entry.
  */
+
+export type { TerminalClientMessage, TerminalServerMessage } from "../terminal-wire.js";
 export { createContainerContext, FIX_BINDINGS_COMMAND } from "./context.js";
 export { MoorageContainerError, type MoorageContainerErrorDetails, type MoorageErrorCode } from "./errors.js";
 export {
@@ -30,6 +32,7 @@ export {
   type RetryableObjectCode,
 } from "./signals.js";
 export type { ContainerStub } from "./stub.js";
+export type { TerminalOptions } from "./terminal.js";
 export type {
   AttemptEvent,
   AttemptOutcome,

@@ -4,6 +4,7 @@
  * `cloudflare:workers`; the test double implements the same interface with plain objects.
  */
 import type { ExecWireOptions } from "../exec-wire.js";
+import type { TerminalWireOptions } from "../terminal-wire.js";
 import type { LoadReport, ScalePolicy } from "./pool-scaling.js";
 import type { ContainerSignal, ContainerStartOptions, ContainerState, PoolState } from "./types.js";
 
@@ -32,6 +33,8 @@ export interface ContainerStub {
   ): Promise<ReadableStream<Uint8Array>>;
   /** Signals a process `exec` started; false when it already ended. */
   execSignal(id: string, signo: number): Promise<boolean>;
+  /** Validates the options, starts the container if needed, and returns a one-time ticket for a terminal. */
+  terminalTicket(options: Partial<TerminalWireOptions>): Promise<string>;
 }
 
 /** The part of a `DurableObjectNamespace` the client calls. */

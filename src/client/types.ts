@@ -7,6 +7,7 @@
  */
 
 import type { ContainerProcess, ExecOptions, ExecOutputOptions, ExecResult } from "./exec.js";
+import type { TerminalOptions } from "./terminal.js";
 
 /** One container as generated code lists it: `{ exportName: "transcoder", binding: "CONTAINER_TRANSCODER" }`. */
 export interface ContainerSpec {
@@ -106,6 +107,13 @@ export interface ContainerHandle extends FetchHandle {
   exec(cmd: string | readonly string[], options?: ExecOptions): Promise<ContainerProcess>;
   /** `exec`, buffered: resolves with the exit code and the whole output (at most `maxOutputBytes`, default 1 MiB). */
   execOutput(cmd: string | readonly string[], options?: ExecOutputOptions): Promise<ExecResult>;
+  /**
+   * A PTY in the container over a WebSocket (the container is started first if needed): resolves with the `101`
+   * response; return it from a Worker to hand the socket to a browser, or use `response.webSocket`. Framing: binary
+   * messages are terminal bytes both ways; text JSON `{type:"input",data}` / `{type:"resize",cols,rows}` in,
+   * `{type:"exit",exitCode}` / `{type:"error",message}` out (see the README, "Terminals").
+   */
+  terminal(options?: TerminalOptions): Promise<Response>;
 }
 
 /** Runtime egress control for one running instance. Hosts accept the same patterns as `allowedHosts`. */

@@ -9,7 +9,8 @@
  * says whether the request may have reached the app (`errors.ts`).
  *
  * RPC surface (every other member is private, so nothing else is reachable through a stub): `fetch`, `start`,
- * `stop`, `destroy`, `getState`, `renewActivityTimeout`, `allowHost`, `denyHost`, `removeAllowedHost`,
+ * `stop`, `destroy`, `getState`, `renewActivityTimeout`, `exec`, `execSignal`, `terminalTicket` (terminals, see
+ * `terminal.ts`: the WebSocket then arrives through `fetch` with the ticket), `allowHost`, `denyHost`, `removeAllowedHost`,
  * `removeDeniedHost`, `setAllowedHosts`, `setDeniedHosts`, `mooragePoolReport`, `mooragePoolState` (pools, see
  * `pool-member.ts`) (and the platform's `alarm` handler).
  *
@@ -22,6 +23,7 @@ import type { ContainerDefinition } from "../definition/types.js";
 import { MoorageError } from "../errors.js";
 import type { ExecWireOptions } from "../exec-wire.js";
 import { decodeInstanceName, HEADERS } from "../protocol.js";
+import { TERMINAL_TICKET_HEADER } from "../terminal-wire.js";
 import { ActivityTracker, releaseOnAbort } from "./activity.js";
 import { Egress } from "./egress.js";
 import { EnvironmentResolver } from "./environment.js";
@@ -34,6 +36,7 @@ import { PoolMember } from "./pool-member.js";
 import { proxyToContainer } from "./proxy.js";
 import { DEFAULT_READY_POLL_INTERVAL_MS } from "./readiness.js";
 import { RunLedger } from "./run-ledger.js";
+import { checkTerminalOptions, serveTerminal, TerminalTickets } from "./terminal.js";
 import { Timers } from "./timers.js";
 
 /** What `getState()` reports. */
@@ -90,6 +93,7 @@ export class MoorageContainer<Env = unknown> extends DurableObject<Env> {
 
   readonly #container: PlatformContainer;
   readonly #execs = new ExecRegistry();
+  readonly #terminals = new TerminalTickets();
   readonly #ledger: RunLedger;
   readonly #timers: Timers;
   readonly #lifecycle: Lifecycle;
@@ -191,6 +195,8 @@ export class MoorageContainer<Env = unknown> extends DurableObject<Env> {
   override async fetch(request: Request): Promise<Response> {
     const headers = request.headers;
     if (this.#instance === undefined) this.#learnInstance(decodeInstanceName(headers.get(HEADERS.instanceName)));
+    const ticket = headers.get(TERMINAL_TICKET_HEADER);
+    if (ticket !== null) return this.#openTerminal(request, ticket);
     // The port comes only from the client's own header: the platform library's `cf-container-target-port` is a
     // caller's header here, stripped before the app sees it and never used for routing.
     const header = headers.get(HEADERS.port);
@@ -361,6 +367,39 @@ export class MoorageContainer<Env = unknown> extends DurableObject<Env> {
       { ...request.options, stdin },
       { registry: this.#execs, onEnd: () => release() },
     );
+  }
+
+  /**
+   * Step one of `terminal()`: checks the options, starts the container if needed and returns a one-time ticket
+   * for the WebSocket upgrade that follows through `fetch` (see ./terminal.ts for why a ticket).
+   */
+  async terminalTicket(options: unknown): Promise<string> {
+    const checked = checkTerminalOptions(options);
+    await this.start();
+    return this.#terminals.issue(checked);
+  }
+
+  /** Step two: the upgrade carrying a ticket. The session counts as activity until it ends. */
+  async #openTerminal(request: Request, ticket: string): Promise<Response> {
+    const options = this.#terminals.take(ticket);
+    if (!options || request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      return errorResponse(
+        new ObjectError(
+          "bad-request",
+          "moorage terminal: unknown or expired ticket, or not a WebSocket upgrade; open terminals with handle.terminal()",
+        ),
+      );
+    }
+    try {
+      await this.start();
+    } catch (error) {
+      return errorResponse(error instanceof ObjectError ? error : new ObjectError("start-failed", messageOf(error)));
+    }
+    const release = this.#activity.begin();
+    return serveTerminal(this.#container as unknown as ExecCapable, options, {
+      onActivity: () => this.#timers.touch(),
+      onEnd: () => release(),
+    });
   }
 
   /** Signals a process `exec` started; false when it has already ended. */

@@ -269,6 +269,7 @@ describe("RPC surface", () => {
         "setDeniedHosts",
         "start",
         "stop",
+        "terminalTicket",
       ].sort(),
     );
   });

@@ -38,6 +38,7 @@ const REQUIRED: Record<keyof RequiredStub, true> = {
   setDeniedHosts: true,
   exec: true,
   execSignal: true,
+  terminalTicket: true,
 };
 
 /** Compiles only while both assertions hold. */

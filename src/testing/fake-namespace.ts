@@ -162,5 +162,13 @@ function fakeStub(
       record("execSignal", [id, signo]);
       return execs ? execs.execSignal(id, signo) : false;
     },
+    async terminalTicket(options) {
+      record("terminalTicket", [options]);
+      throw new MoorageContainerError(
+        "no-handler",
+        `moorage test double: terminal() needs a PTY and a WebSocket pair, which the Docker-free double does not have; test terminals with real containers (see the README, "Terminals")`,
+        { container, instance },
+      );
+    },
   };
 }

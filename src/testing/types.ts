@@ -33,7 +33,8 @@ export type RecordedMethod =
   | "egress.setAllowed"
   | "egress.setDenied"
   | "exec"
-  | "execSignal";
+  | "execSignal"
+  | "terminalTicket";
 
 /** One call that reached an instance. A `fetch` is recorded once per attempt. */
 export interface RecordedCall {

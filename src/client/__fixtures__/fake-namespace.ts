@@ -45,6 +45,7 @@ export function fakeNamespace(script: Script) {
         renewActivityTimeout: call("renewActivityTimeout"),
         exec: call("exec"),
         execSignal: call("execSignal"),
+        terminalTicket: call("terminalTicket"),
         allowHost: call("allowHost"),
         denyHost: call("denyHost"),
         removeAllowedHost: call("removeAllowedHost"),
