@@ -49,6 +49,11 @@ export const INTERNAL_HEADER_PREFIX = "moorage-";
 export const PLATFORM_TARGET_PORT_HEADER = "cf-container-target-port";
 /** The header a caller sets to say a request may safely run twice (IETF draft "The Idempotency-Key HTTP Header"). */
 export const IDEMPOTENCY_KEY_HEADER = "idempotency-key";
+/**
+ * The zero-config bridge's host: every container gets `MOORAGE_URL=http://moorage.internal`; its Durable Object
+ * intercepts calls to it (never resolved by DNS). The bridge client reads it to tell zero-config from token mode.
+ */
+export const BRIDGE_HOST = "moorage.internal";
 
 /** True for a header that steers routing or belongs to Moorage's protocol: never taken from a caller or a container. */
 export function isRoutingHeader(name: string): boolean {

@@ -222,4 +222,20 @@ describe("base URL", () => {
       "https://app.example.com/_moorage/rpc",
     );
   });
+
+  it("says which mode its calls are in: zero-config at MOORAGE_URL, token at any other URL", () => {
+    vi.stubEnv("MOORAGE_URL", "http://moorage.internal");
+    expect(createContainerBridge().mode).toBe("zero-config");
+    expect(createContainerBridge({ baseUrl: "http://app.internal", token: "tok" }).mode).toBe("token");
+    expect(createContainerBridge({ baseUrl: "https://app.example.com" }).mode).toBe("token");
+  });
+
+  it("refuses a token at the zero-config URL, where nothing would check it, naming the fix", () => {
+    vi.stubEnv("MOORAGE_URL", "http://moorage.internal");
+    const refused = () => createContainerBridge({ token: "tok" });
+    expect(refused).toThrow(MoorageBridgeError);
+    expect(refused).toThrow(/a token is never checked in zero-config mode/);
+    expect(refused).toThrow(/pass baseUrl: the Worker's URL/);
+    expect(() => createContainerBridge({ baseUrl: "http://moorage.internal/", token: "tok" })).toThrow(/zero-config/);
+  });
 });

@@ -4,6 +4,7 @@
  * Runtime-agnostic by construction: it needs only `fetch`, `AbortController`, `TextEncoder`-era globals and
  * the pure wire and reference modules, so the same code runs in Node, Bun, Deno and workerd.
  */
+import { BRIDGE_HOST } from "../protocol.js";
 import type { FunctionKind } from "../server/functions.js";
 import {
   type FunctionName,
@@ -21,14 +22,29 @@ const DEFAULT_PATH = "/_moorage/rpc";
 /** Default per-call timeout: 30 seconds. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
+/**
+ * Which way a bridge's calls reach the app, decided by its URL:
+ * - `zero-config`: `MOORAGE_URL` (`http://moorage.internal`, the default). The container's own Durable Object
+ *   intercepts the call and the function's identity is the calling container (`{ kind: "container", container,
+ *   instance }`), from the platform. No token is sent or checked.
+ * - `token`: any other URL (the Worker's public URL, or a host one of the container's outbound handlers routes
+ *   into the Worker). The call goes to the app's RPC endpoint like any public request, and the identity is what
+ *   its `resolveIdentity` makes of it (`bearerTokenIdentity`: the bearer token checked against a Worker secret).
+ */
+export type BridgeMode = "zero-config" | "token";
+
 /** Options for `createContainerBridge`. */
 export interface ContainerBridgeOptions {
   /**
-   * The app's origin, e.g. `https://app.example.com`. Defaults to the `MOORAGE_URL` environment variable, which
-   * Moorage sets inside its containers (zero-config mode: no public URL, no token).
+   * The app's origin, e.g. `https://app.example.com` (token mode). Defaults to the `MOORAGE_URL` environment
+   * variable, which Moorage sets inside its containers to `http://moorage.internal` (zero-config mode: no public
+   * URL, no token).
    */
   readonly baseUrl?: string;
-  /** Sent as `Authorization: Bearer <token>` (token mode; see `bearerTokenIdentity` on the server). */
+  /**
+   * Sent as `Authorization: Bearer <token>`: token mode only (see `bearerTokenIdentity` on the server). With the
+   * zero-config URL it is refused at construction, since nothing there would check it.
+   */
   readonly token?: string;
   /** The `fetch` to use. Default `globalThis.fetch`. */
   readonly fetch?: typeof fetch;
@@ -79,6 +95,8 @@ export interface ContainerBridge {
   call<Result = unknown>(path: string, args?: unknown, options?: BridgeCallOptions): Promise<Result>;
   /** The full endpoint URL calls go to. */
   readonly url: string;
+  /** `zero-config` (the URL is `MOORAGE_URL`'s `moorage.internal`) or `token` (any other URL); see `BridgeMode`. */
+  readonly mode: BridgeMode;
 }
 
 /**
@@ -86,11 +104,21 @@ export interface ContainerBridge {
  *
  * @example
  * const moorage = createContainerBridge(); // zero-config: MOORAGE_URL is set inside Moorage containers
+ * // token mode: createContainerBridge({ baseUrl: process.env.APP_URL, token: process.env.MOORAGE_CONTAINER_TOKEN })
  * const pending = await moorage.query(api.jobs.listPending, { limit: 10 });
  * await moorage.mutation("jobs:markDone", { id: pending[0].id });
  */
 export function createContainerBridge(options: ContainerBridgeOptions = {}): ContainerBridge {
   const url = endpointUrl(options);
+  const mode: BridgeMode = new URL(url).hostname === BRIDGE_HOST ? "zero-config" : "token";
+  if (mode === "zero-config" && options.token) {
+    throw new MoorageBridgeError(
+      "invalid-option",
+      `createContainerBridge: a token is never checked in zero-config mode (${url}): the container's Durable Object ` +
+        'vouches for it and the function sees { kind: "container", container, instance }. For token mode pass ' +
+        "baseUrl: the Worker's URL (e.g. process.env.APP_URL), or drop the token to call in zero-config mode.",
+    );
+  }
   const fetchImpl = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!(timeoutMs >= 0))
@@ -171,6 +199,7 @@ export function createContainerBridge(options: ContainerBridgeOptions = {}): Con
     action: method("action") as BridgeMethod<"action">,
     call: call as ContainerBridge["call"],
     url,
+    mode,
   };
 }
 

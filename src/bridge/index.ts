@@ -22,6 +22,7 @@ export {
   type ArgsParameter,
   type BridgeCallOptions,
   type BridgeMethod,
+  type BridgeMode,
   type ContainerBridge,
   type ContainerBridgeOptions,
   createContainerBridge,

@@ -185,6 +185,8 @@ function withInspectRecord(
     const fields: Parameters<typeof inspectRecord<RequestRecord>>[1] = {
       container: event.container,
       instance: event.instance,
+      method: event.method,
+      path: event.path,
       attempts: event.attempts,
       waitMs: Math.round(event.waitMs),
       totalMs: Math.round(event.totalMs),

@@ -30,7 +30,7 @@ describe("request records for the inspector", () => {
       clock: recordingClock(),
       onCall: (e) => calls.push(e),
     });
-    const response = await ctx.transcoder.get("video-1").fetch("/");
+    const response = await ctx.transcoder.get("video-1").fetch("/transcode?key=secret", { method: "post" });
     expect(response.status).toBe(200);
     expect(records(log)).toEqual([
       expect.objectContaining({
@@ -38,6 +38,8 @@ describe("request records for the inspector", () => {
         event: "request",
         container: "transcoder",
         instance: "video-1",
+        method: "POST",
+        path: "/transcode", // never the query string
         attempts: 2,
         status: 200,
       }),

@@ -24,6 +24,8 @@ export interface PreparedRequest {
   readonly signal: AbortSignal | undefined;
   /** The request method, uppercased (for the idempotency rule). */
   readonly method: string;
+  /** The URL's path, without the query (reported on `onCall` events and inspector records). */
+  readonly path: string;
   /** The caller's headers (for the idempotency rule: `Idempotency-Key`). */
   readonly headers: Headers;
   /** A fresh `Request` for one attempt, addressed to `instance` (and `port`, when set). */
@@ -40,6 +42,7 @@ export function prepareRequest(input: RequestInfo | URL, init: RequestInit | und
     replayable: isReplayableBody(body),
     signal: init?.signal ?? undefined,
     method: (init?.method ?? "GET").toUpperCase(),
+    path: url.pathname,
     headers,
     build(instance, port) {
       const attemptHeaders = routed(new Headers(headers), instance, port);
@@ -56,6 +59,7 @@ function preparePrebuilt(input: Request, init: RequestInit | undefined): Prepare
     replayable: false,
     signal: init?.signal ?? input.signal ?? undefined,
     method: (init?.method ?? input.method).toUpperCase(),
+    path: new URL(input.url).pathname,
     headers: new Headers(init?.headers ?? input.headers),
     build(instance, port) {
       if (built) throw new Error("moorage internal error: a pre-built Request was materialized twice");

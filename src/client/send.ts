@@ -118,6 +118,8 @@ export async function send(
       report(ctx.onCall, {
         container: ctx.container,
         instance,
+        method: prepared.method,
+        path: prepared.path,
         attempts: attempt,
         waitMs,
         totalMs: ctx.clock.now() - startedAt,
@@ -150,7 +152,10 @@ export async function send(
     if (isWebSocketResponse(response)) {
       // A 101 carries a live WebSocket in workerd; rebuilding it would detach the socket. Pass it through as is.
       report(ctx.onAttempt, { ...base, outcome: "response", willRetry: false, status: response.status, coldStartMs });
-      report(ctx.onCall, callEvent(ctx, instance, attempt, waitMs, startedAt, response, coldStartMs, busyMoves));
+      report(
+        ctx.onCall,
+        callEvent(ctx, prepared, instance, attempt, waitMs, startedAt, response, coldStartMs, busyMoves),
+      );
       return response;
     }
     // Every instance refused busy: the next attempt (if any) waits a backoff and moves across the pool again.
@@ -172,7 +177,10 @@ export async function send(
       response.body?.cancel().catch(() => {});
       continue;
     }
-    report(ctx.onCall, callEvent(ctx, instance, attempt, waitMs, startedAt, response, coldStartMs, busyMoves));
+    report(
+      ctx.onCall,
+      callEvent(ctx, prepared, instance, attempt, waitMs, startedAt, response, coldStartMs, busyMoves),
+    );
     return stamped(response, instance, attempt, waitMs, busyMoves);
   }
 }
@@ -297,6 +305,7 @@ function stamped(response: Response, instance: string, attempts: number, waitMs:
 
 function callEvent(
   ctx: SendContext,
+  prepared: PreparedRequest,
   instance: string,
   attempts: number,
   waitMs: number,
@@ -309,6 +318,8 @@ function callEvent(
     ...(busyMoves > 0 ? { busyMoves } : {}),
     container: ctx.container,
     instance,
+    method: prepared.method,
+    path: prepared.path,
     attempts,
     waitMs,
     totalMs: ctx.clock.now() - startedAt,

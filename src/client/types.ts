@@ -234,6 +234,10 @@ export interface CallEvent {
   container: string;
   /** The instance of the last attempt. */
   instance: string;
+  /** The request's method, uppercased. */
+  method: string;
+  /** The request's URL path, without the query string (which may carry secrets). */
+  path: string;
   attempts: number;
   /** Milliseconds from the start of the call until the last attempt was sent: what cold starts and retries cost. */
   waitMs: number;

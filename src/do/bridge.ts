@@ -10,7 +10,7 @@
  *
  * Boundary: the registry and the outbound handler. Attaching the host override to a run is the container class's job.
  */
-import { type BridgeRecord, inspecting, inspectRecord, writeRecord } from "../records.js";
+import { type BridgeRecord, inspecting, inspectRecord, RECORDS_OWN_CALLS, writeRecord } from "../records.js";
 import { BRIDGE_HOST } from "./environment.js";
 
 /** Who is calling: the container's export name and the instance name (`id` or `moorage:pool:N`). */
@@ -51,8 +51,10 @@ export async function bridgeOutboundHandler(request: Request, env: unknown, call
   }
   const began = Date.now();
   try {
-    const response = await registered(request, env, caller);
-    if (inspecting(env)) recordBridgeCall(request, caller, response.status, began);
+    const handler = registered;
+    const recordsItself = (handler as { [RECORDS_OWN_CALLS]?: boolean })[RECORDS_OWN_CALLS] === true;
+    const response = await handler(request, env, caller);
+    if (inspecting(env) && !recordsItself) recordBridgeCall(request, caller, response.status, began);
     return response;
   } catch (error) {
     if (inspecting(env)) recordBridgeCall(request, caller, 502, began);

@@ -11,10 +11,10 @@
  * `start({ envVars })`) is the container class's decision.
  */
 import type { ContainerDefinition } from "../definition/types.js";
+import { BRIDGE_HOST } from "../protocol.js";
 import { ObjectError } from "./errors.js";
 
-/** Host the container calls to reach the app's bridge handler; intercepted by the object, never resolved by DNS. */
-export const BRIDGE_HOST = "moorage.internal";
+export { BRIDGE_HOST };
 export const BRIDGE_URL = `http://${BRIDGE_HOST}`;
 
 /** Identity variables injected into every container so it can call back into the app (issue 5's bridge). */

@@ -13,6 +13,7 @@
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { MoorageError } from "../errors.js";
+import { tagOutboundCaller } from "../records.js";
 import { type BridgeCaller, bridgeOutboundHandler } from "./bridge.js";
 import { BRIDGE_HOST } from "./environment.js";
 import { consoleSink, lifecycleRecord } from "./lifecycle-log.js";
@@ -108,39 +109,47 @@ export function hostMatches(pattern: string, host: string): boolean {
   return at <= host.length - last.length;
 }
 
-const matchesAny = (patterns: readonly string[], host: string) => patterns.some((p) => hostMatches(p, host));
+const firstMatch = (patterns: readonly string[], host: string) => patterns.find((p) => hostMatches(p, host));
 
 function disallowed(): Response {
   return new Response("Origin is disallowed", { status: 520 });
 }
 
-/** The decision for one intercepted request (no side effects). */
+/**
+ * The decision for one intercepted request (no side effects). `pattern` is the list entry or handler key that
+ * decided it (`"evil.cdn.media.test"` of `deniedHosts`, `"*.media.test"` of `byHost`), when one did.
+ */
 export function decideOutbound(
   host: string,
   props: OutboundProps,
-): { decision: EgressDecision; handler?: OutboundHandler<unknown> } {
+): { decision: EgressDecision; handler?: OutboundHandler<unknown>; pattern?: string } {
   if (host === BRIDGE_HOST) return { decision: "bridge" };
-  if (matchesAny(props.deniedHosts, host)) return { decision: "denied" };
-  const allowed = props.allowedHosts === undefined ? undefined : matchesAny(props.allowedHosts, host);
-  if (allowed === false) return { decision: "not-allowed" };
+  const denied = firstMatch(props.deniedHosts, host);
+  if (denied !== undefined) return { decision: "denied", pattern: denied };
+  const allowed = props.allowedHosts === undefined ? undefined : firstMatch(props.allowedHosts, host);
+  if (props.allowedHosts !== undefined && allowed === undefined) return { decision: "not-allowed" };
   const handlers = outboundHandlersFor(props.className);
   const byHost = handlers.byHost ?? {};
-  const handler =
-    byHost[host] ?? Object.entries(byHost).find(([pattern]) => pattern !== host && hostMatches(pattern, host))?.[1];
-  if (handler) return { decision: "handler", handler };
+  const key =
+    byHost[host] !== undefined
+      ? host
+      : Object.keys(byHost).find((pattern) => pattern !== host && hostMatches(pattern, host));
+  const handler = key === undefined ? undefined : byHost[key];
+  if (handler) return { decision: "handler", handler, pattern: key as string };
   if (handlers.catchAll) return { decision: "catch-all", handler: handlers.catchAll };
-  if (allowed === true || props.enableInternet) return { decision: "internet" };
+  if (allowed !== undefined) return { decision: "internet", pattern: allowed };
+  if (props.enableInternet) return { decision: "internet" };
   return { decision: "no-internet" };
 }
 
 /**
  * Answers one intercepted request and reports the decision as an `egress` lifecycle record (`host`, `decision`,
- * `method`; never the path or headers, which may carry secrets).
+ * the `pattern` that decided it, `method`; never the path or headers, which may carry secrets).
  */
 export async function answerOutbound(request: Request, env: unknown, props: OutboundProps): Promise<Response> {
   const host = new URL(request.url).hostname.toLowerCase().replace(/\.+$/, "");
   const caller: OutboundCaller = { container: props.container, instance: props.instance, host };
-  const { decision, handler } = decideOutbound(host, props);
+  const { decision, handler, pattern } = decideOutbound(host, props);
   try {
     consoleSink(
       lifecycleRecord(
@@ -151,7 +160,7 @@ export async function answerOutbound(request: Request, env: unknown, props: Outb
           labels: props.labels ?? {},
           generation: props.generation,
         },
-        { host, decision, method: request.method },
+        { host, decision, method: request.method, ...(pattern === undefined ? {} : { pattern }) },
       ),
     );
   } catch {
@@ -162,6 +171,8 @@ export async function answerOutbound(request: Request, env: unknown, props: Outb
       return bridgeOutboundHandler(request, env, caller);
     case "handler":
     case "catch-all":
+      // Lets the RPC endpoint name this container if the handler passes the request on to the Worker (token mode).
+      tagOutboundCaller(request, caller);
       return (handler as OutboundHandler<unknown>)(request, env, caller);
     case "internet":
       return fetch(request);

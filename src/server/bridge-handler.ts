@@ -4,6 +4,7 @@
  * Object intercepts and hands here together with the caller's container and instance, which the platform supplies.
  * The identity is built from that caller and never from a header, so a container cannot claim to be another.
  */
+import { RECORDS_OWN_CALLS } from "../records.js";
 import type { RpcHandler } from "./rpc/handler.js";
 import { failure } from "./rpc/respond.js";
 
@@ -42,7 +43,7 @@ export function bridgeHandler<Env, Identity = ContainerIdentity>(
   rpc: RpcHandler<Env, unknown>,
   options: BridgeHandlerOptions<Env, Identity> = {},
 ): BridgeHandler {
-  return async (request, untypedEnv, caller) => {
+  const handler: BridgeHandler = async (request, untypedEnv, caller) => {
     const env = untypedEnv as Env;
     const pathname = new URL(request.url).pathname;
     if (pathname !== rpc.path) {
@@ -55,6 +56,8 @@ export function bridgeHandler<Env, Identity = ContainerIdentity>(
           container: caller.container,
           instance: caller.instance,
         } satisfies ContainerIdentity as Identity);
-    return rpc.handle(request, env, { identity });
+    return rpc.handle(request, env, { identity, caller: { container: caller.container, instance: caller.instance } });
   };
+  // The endpoint writes the inspector's record of each call (with the function and identity), not the object.
+  return Object.assign(handler, { [RECORDS_OWN_CALLS]: true });
 }

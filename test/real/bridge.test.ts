@@ -1,8 +1,9 @@
 /**
  * Issue 5's real checks: a container (the renderer) calls the app's query, mutation and action through
- * `moorage/bridge` in token mode and in zero-config mode; a wrong or missing token is refused; in zero-config mode
- * the function sees the calling container and instance; the action drives another container (the transcoder)
- * through `ctx.containers`.
+ * `moorage/bridge` in token mode and in zero-config mode, and the bridge says which mode it is in; a wrong or missing
+ * token is refused; a token at the zero-config URL is refused before any call; in zero-config mode the function
+ * sees the calling container and instance; the action drives another container (the transcoder) through
+ * `ctx.containers`.
  */
 import { describe, expect, test } from "vitest";
 import { setupConstants } from "../fixtures/real-media-app/constants.js";
@@ -11,7 +12,10 @@ import { mediaAppSkipped, useMediaApp } from "../fixtures/real-media-app/suite.j
 const app = useMediaApp();
 
 type Outcome = { ok: boolean; result?: unknown; status?: number; code?: string; message?: string };
-type Callback = Record<"jobs:whoami" | "jobs:listPending" | "jobs:markDone" | "jobs:transcode", Outcome>;
+type Callback = Record<"jobs:whoami" | "jobs:listPending" | "jobs:markDone" | "jobs:transcode", Outcome> & {
+  bridgeMode?: string;
+  refused?: { code?: string; message?: string };
+};
 
 const callback = (id: string, mode: string, docId: string) =>
   app.client.json<Callback>(`/docs/${id}/callback`, { jsonBody: { mode, docId } });
@@ -21,6 +25,7 @@ describe.skipIf(mediaAppSkipped)("the container-to-app bridge", () => {
     const r = await callback("bridge-zero", "zero-config", "doc-1");
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     const { body } = r;
+    expect(body.bridgeMode).toBe("zero-config");
     expect(body["jobs:whoami"], JSON.stringify(body)).toEqual({
       ok: true,
       result: { kind: "container", container: "renderer", instance: "bridge-zero" },
@@ -39,6 +44,9 @@ describe.skipIf(mediaAppSkipped)("the container-to-app bridge", () => {
   test("token mode: the right token is accepted", async () => {
     const { body, status } = await callback("bridge-token", "token", "doc-2");
     expect(status).toBe(200);
+    // APP_URL (http://app.internal) is routed by the renderer's outbound handler into the Worker's own fetch: the
+    // RPC endpoint checks the bearer token there, like any public call.
+    expect(body.bridgeMode).toBe("token");
     expect(body["jobs:whoami"], JSON.stringify(body)).toMatchObject({ ok: true, result: { kind: "token" } });
     expect(body["jobs:markDone"]).toMatchObject({ ok: true, result: { id: "doc-2", done: true } });
     expect(body["jobs:transcode"]).toMatchObject({ ok: true, result: { docId: "doc-2" } });
@@ -51,6 +59,14 @@ describe.skipIf(mediaAppSkipped)("the container-to-app bridge", () => {
         expect(body[path], `${mode} ${path}: ${JSON.stringify(body[path])}`).toMatchObject({ ok: false, status: 401 });
       }
     }
+  });
+
+  test("a token with the zero-config URL is refused inside the container, naming the fix", async () => {
+    const { body, status } = await callback("bridge-token", "zero-config-with-token", "doc-4");
+    expect(status).toBe(200);
+    expect(body.refused?.code, JSON.stringify(body)).toBe("invalid-option");
+    expect(body.refused?.message).toMatch(/a token is never checked in zero-config mode/);
+    expect(body.refused?.message).toMatch(/pass baseUrl: the Worker's URL/);
   });
 
   test("the RPC endpoint answers plain HTTP (what curl or a non-JS container sends)", async () => {

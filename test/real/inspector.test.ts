@@ -2,8 +2,9 @@
  * Issue 13 §3: `moorage dev` serves a live inspector page. Runs the media-app example under the real CLI
  * (`moorage dev`, real wrangler, real containers) and looks at the page in Debian's Chromium through Playwright,
  * asserting what a person sees: containers listed before any is used, an instance appearing when first used and
- * turning healthy, its cold start split into phases, the timeline growing, requests with attempts and status, a
- * bridge call with its caller, an egress decision with its rule, and the container's own log lines.
+ * turning healthy, its cold start split into phases, the timeline growing, requests with method, path, attempts,
+ * wait and status, bridge calls in both modes with their caller and the identity the function got, egress
+ * decisions (denied and allowed) with the rule and list entry that decided them, and the container's own log lines.
  *
  * `MOORAGE_INSPECTOR_SCREENSHOT=<path>` also saves a screenshot of the page (the README's is made this way).
  */
@@ -185,11 +186,15 @@ describe.skipIf(skipped)("inspector page (moorage dev, real containers, Chromium
       await timeline.locator("li").filter({ hasText: "renderer / insp-1" }).filter({ hasText: "ready" }).count(),
     ).toBe(1);
 
-    // The request: status 200, with how many attempts it took.
+    // The request: what was asked (method and path), its status, how many attempts it took and what it waited.
     const requests = page.getByRole("table", { name: "requests" });
     const request = requests.getByRole("row").filter({ hasText: "renderer / insp-1" }).first();
     await expect.poll(() => request.count()).toBe(1);
+    const cells = request.locator("td");
+    expect((await cells.nth(2).textContent())?.trim()).toBe("GET /info");
     expect(await request.getByText("200", { exact: true }).count()).toBe(1);
+    expect(Number((await cells.nth(4).textContent())?.trim())).toBeGreaterThanOrEqual(1); // attempts
+    expect((await cells.nth(5).textContent())?.trim()).toMatch(/^\d+ ms$/); // wait
   });
 
   test("the events list grows as more instances start, live, without reloading", async () => {
@@ -202,17 +207,43 @@ describe.skipIf(skipped)("inspector page (moorage dev, real containers, Chromium
     expect(await page.getByText("No instance yet: the first request to it starts one.").count()).toBe(3);
   });
 
-  test("a bridge call shows the calling container and instance", async () => {
+  test("bridge calls show the caller, the mode, the identity the function got and the function", async () => {
     const app = dev as Dev;
-    const response = await app.app.fetch("/docs/insp-1/callback", {
+    const bridge = page.getByRole("table", { name: "bridge calls" });
+    const rows = (mode: string) =>
+      bridge.getByRole("row").filter({ hasText: "renderer / insp-1" }).filter({ hasText: mode });
+
+    const zero = await app.app.fetch("/docs/insp-1/callback", {
       method: "POST",
       body: JSON.stringify({ mode: "zero-config", docId: "insp-1" }),
     });
-    expect(response.status).toBe(200);
-    const bridge = page.getByRole("table", { name: "bridge calls" });
-    const call = bridge.getByRole("row").filter({ hasText: "renderer / insp-1" });
-    await expect.poll(() => call.count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
-    expect(await call.first().getByText("zero-config").count()).toBe(1);
+    expect(zero.status).toBe(200);
+    await expect.poll(() => rows("zero-config").count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(4);
+    const whoami = rows("zero-config").filter({ hasText: "jobs:whoami" }).first();
+    expect(await whoami.getByText("container renderer / insp-1", { exact: true }).count()).toBe(1);
+    expect(await whoami.locator(".badge").textContent()).toBe("200");
+
+    // Token mode: the container called APP_URL, which its outbound handler routes into the Worker's fetch; the
+    // endpoint checked the token and names the container it came from.
+    const token = await app.app.fetch("/docs/insp-1/callback", {
+      method: "POST",
+      body: JSON.stringify({ mode: "token", docId: "insp-1" }),
+    });
+    expect(token.status).toBe(200);
+    await expect.poll(() => rows("token").count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(4);
+    const tokenCall = rows("token").filter({ hasText: "jobs:markDone" }).first();
+    expect(await tokenCall.getByText("token MOORAGE_CONTAINER_TOKEN", { exact: true }).count()).toBe(1);
+    expect(await tokenCall.getByText("via app.internal").count()).toBe(1);
+    expect(await tokenCall.locator(".badge").textContent()).toBe("200");
+
+    // A wrong token: the same path, an anonymous identity, refused.
+    await app.app.fetch("/docs/insp-1/callback", {
+      method: "POST",
+      body: JSON.stringify({ mode: "bad-token", docId: "insp-1" }),
+    });
+    const refused = rows("token").filter({ hasText: "anonymous" }).filter({ hasText: "jobs:markDone" });
+    await expect.poll(() => refused.count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+    expect(await refused.first().locator(".badge").textContent()).toBe("401");
   });
 
   test("an egress decision shows the host, that it was denied, and by which rule", async () => {
@@ -224,10 +255,18 @@ describe.skipIf(skipped)("inspector page (moorage dev, real containers, Chromium
     const egress = page.getByRole("table", { name: "egress decisions" });
     const decision = egress.getByRole("row").filter({ hasText: "evil.cdn.media.test" });
     await expect.poll(() => decision.count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
-    // The verdict badge, and the decision that made it (here both read "denied").
+    // The verdict badge, and the rule that made it: the deny list, and its entry.
     expect(await decision.first().locator(".badge").textContent()).toBe("denied");
-    expect(await decision.first().locator("td").nth(4).textContent()).toBe("denied");
+    expect(await decision.first().locator("td").nth(4).textContent()).toBe("denied (evil.cdn.media.test)");
     expect(await decision.first().getByText("fetcher / insp-3").count()).toBe(1);
+
+    // An allowed host, answered by the app's outbound handler: allowed, by the handler for "*.media.test".
+    const partner = await app.app.fetch(`/fetch/insp-3?url=${encodeURIComponent("http://partner.media.test/feed")}`);
+    expect(partner.status).toBe(200);
+    const allowed = egress.getByRole("row").filter({ hasText: "partner.media.test" });
+    await expect.poll(() => allowed.count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+    expect(await allowed.first().locator(".badge").textContent()).toBe("allowed");
+    expect(await allowed.first().locator("td").nth(4).textContent()).toMatch(/^handler \((partner|\*)\.media\.test\)$/);
   });
 
   test("the container's own log lines are shown", async () => {

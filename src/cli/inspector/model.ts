@@ -81,6 +81,10 @@ export interface RequestView {
   time: number;
   container: string;
   instance: string;
+  /** `GET`, `POST`, ... ("?" from a record that did not say). */
+  method: string;
+  /** The URL path (no query string). */
+  path: string;
   attempts: number;
   waitMs: number;
   totalMs: number;
@@ -101,12 +105,19 @@ export interface EgressView {
 
 export interface BridgeView {
   time: number;
-  /** The caller's identity as the Worker was given it. */
+  /** The calling container and instance; empty when a token-mode call came from outside any container. */
   container: string;
   instance: string;
+  /** `zero-config` or `token`. */
   mode: string;
   method: string;
   path: string;
+  /** `file:export` of the function called. */
+  functionPath?: string;
+  /** The identity the function was given, summarized (`container renderer / doc-1`, `token SECRET`, `anonymous`). */
+  identity?: string;
+  /** Token mode through an outbound handler: the host the container called. */
+  via?: string;
   status: number;
   durationMs: number;
 }

@@ -107,21 +107,48 @@ describe("the inspector's model", () => {
 
   it("records requests, egress decisions and bridge calls, and skips malformed ones", () => {
     const state = new InspectorState({ containers: declared, now: () => 0 });
-    state.apply(rec("request", 1, { attempts: 3, waitMs: 250, totalMs: 900, status: 200, coldStartMs: 600 }));
+    state.apply(
+      rec("request", 1, {
+        method: "POST",
+        path: "/transcode",
+        attempts: 3,
+        waitMs: 250,
+        totalMs: 900,
+        status: 200,
+        coldStartMs: 600,
+      }),
+    );
     state.apply(rec("request", 2, { attempts: "many", status: "ok", error: "cold-start-exhausted" }));
-    state.apply(rec("egress", 3, { host: "evil.cdn.media.test", decision: "denied", method: "GET" }));
+    state.apply(
+      rec("egress", 3, { host: "evil.cdn.media.test", decision: "denied", pattern: "*.cdn.media.test", method: "GET" }),
+    );
     state.apply(rec("egress", 3, { host: "partner.media.test", decision: "handler", method: "GET" }));
     state.apply(rec("egress", 3, { host: "moorage.internal", decision: "bridge", method: "POST" }));
     state.apply(rec("egress", 4, { host: 42, decision: "denied" }));
     state.apply(
       rec("bridge", 5, { mode: "zero-config", method: "POST", path: "/_moorage/rpc", status: 200, durationMs: 3 }),
     );
+    state.apply(
+      rec("bridge", 6, {
+        mode: "token",
+        method: "POST",
+        path: "/_moorage/rpc",
+        functionPath: "jobs:whoami",
+        identity: "token MOORAGE_CONTAINER_TOKEN",
+        via: "app.internal",
+        status: 200,
+        durationMs: 4,
+      }),
+    );
+    state.apply({ ...rec("bridge", 7, { mode: "token", identity: 7, status: 401 }), container: "", instance: "" });
     const s = state.snapshot();
     expect(s.requests).toEqual([
       {
         time: 1,
         container: "renderer",
         instance: "doc-1",
+        method: "POST",
+        path: "/transcode",
         attempts: 3,
         waitMs: 250,
         totalMs: 900,
@@ -132,6 +159,8 @@ describe("the inspector's model", () => {
         time: 2,
         container: "renderer",
         instance: "doc-1",
+        method: "?",
+        path: "?",
         attempts: 1,
         waitMs: 0,
         totalMs: 0,
@@ -146,10 +175,20 @@ describe("the inspector's model", () => {
         host: "evil.cdn.media.test",
         allowed: false,
         rule: "denied",
+        pattern: "*.cdn.media.test",
       },
       { time: 3, container: "renderer", instance: "doc-1", host: "partner.media.test", allowed: true, rule: "handler" },
     ]);
     expect(s.bridge[0]).toMatchObject({ container: "renderer", instance: "doc-1", mode: "zero-config", status: 200 });
+    expect(s.bridge[1]).toMatchObject({
+      mode: "token",
+      functionPath: "jobs:whoami",
+      identity: "token MOORAGE_CONTAINER_TOKEN",
+      via: "app.internal",
+    });
+    // A token-mode call from outside any container; a non-string identity is not shown.
+    expect(s.bridge[2]).toMatchObject({ container: "", instance: "", mode: "token", status: 401 });
+    expect(s.bridge[2]).not.toHaveProperty("identity");
     // None of these is on the lifecycle timeline.
     expect(s.events).toEqual([]);
   });

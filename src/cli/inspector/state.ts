@@ -222,6 +222,8 @@ export class InspectorState {
       time: r.timestamp,
       container: r.container,
       instance: r.instance,
+      method: str(r.method) ?? "?",
+      path: str(r.path) ?? "?",
       attempts: num(r.attempts) ?? 1,
       waitMs: num(r.waitMs) ?? 0,
       totalMs: num(r.totalMs) ?? 0,
@@ -257,20 +259,21 @@ export class InspectorState {
   }
 
   #applyBridge(r: TappedRecord): void {
-    push(
-      this.#bridge,
-      {
-        time: r.timestamp,
-        container: r.container,
-        instance: r.instance,
-        mode: str(r.mode) ?? "?",
-        method: str(r.method) ?? "?",
-        path: str(r.path) ?? "?",
-        status: num(r.status) ?? 0,
-        durationMs: num(r.durationMs) ?? 0,
-      },
-      LIMITS.bridge,
-    );
+    const view: InspectorSnapshot["bridge"][number] = {
+      time: r.timestamp,
+      container: r.container,
+      instance: r.instance,
+      mode: str(r.mode) ?? "?",
+      method: str(r.method) ?? "?",
+      path: str(r.path) ?? "?",
+      status: num(r.status) ?? 0,
+      durationMs: num(r.durationMs) ?? 0,
+    };
+    for (const key of ["functionPath", "identity", "via"] as const) {
+      const value = str(r[key]);
+      if (value !== undefined) view[key] = value.slice(0, 200);
+    }
+    push(this.#bridge, view, LIMITS.bridge);
   }
 
   /** Whether a lifecycle record named this instance (so an engine container of it is this session's). */

@@ -12,6 +12,7 @@
  */
 
 import { MoorageError } from "../../errors.js";
+import { inspecting } from "../../records.js";
 import { FunctionError } from "../errors.js";
 import { type AnyFunction, type FunctionKind, isMoorageFunction } from "../functions.js";
 import { invoke } from "../invoke.js";
@@ -19,6 +20,7 @@ import { assertFunctionPath, type FunctionRegistry } from "../reference.js";
 import { decode, encode, WireError } from "../wire.js";
 import { declaresMoreThan, discardBody, readBody } from "./body.js";
 import { checkAllowedOrigins, crossSiteRefusal } from "./guard.js";
+import { type CallTrace, recordCall, type TraceCaller } from "./record.js";
 import { failure, success } from "./respond.js";
 
 /** The default mount path. */
@@ -69,6 +71,11 @@ export interface RpcHandlerOptions<Env, Identity, Containers> {
 export interface HandleOptions<Identity> {
   /** Use this identity instead of calling `resolveIdentity` (how the zero-config bridge vouches for a container). */
   readonly identity?: Identity | null;
+  /**
+   * The container making a zero-config bridge call, as the platform named it (set by `bridgeHandler`). Marks the
+   * call as zero-config on the inspector's record; without it the call is a token-mode (endpoint) call.
+   */
+  readonly caller?: TraceCaller;
 }
 
 /**
@@ -111,6 +118,20 @@ export function createRpcHandler<Env = unknown, Identity = unknown, Containers =
   }
 
   async function handle(request: Request, env: Env, handleOptions: HandleOptions<Identity> = {}): Promise<Response> {
+    if (!inspecting(env)) return answer(request, env, handleOptions, { resolved: false });
+    const began = Date.now();
+    const trace: CallTrace = { resolved: false };
+    const response = await answer(request, env, handleOptions, trace);
+    recordCall(request, response.status, began, trace, handleOptions.caller);
+    return response;
+  }
+
+  async function answer(
+    request: Request,
+    env: Env,
+    handleOptions: HandleOptions<Identity>,
+    trace: CallTrace,
+  ): Promise<Response> {
     if (request.method !== "POST") {
       return failure(405, "method-not-allowed", `Use POST for ${path}.`, { headers: { allow: "POST" } });
     }
@@ -128,6 +149,8 @@ export function createRpcHandler<Env = unknown, Identity = unknown, Containers =
       await discardBody(request);
       return failed(error, undefined);
     }
+    trace.identity = identity;
+    trace.resolved = true;
     if (identity === null && !allowAnonymous) {
       await discardBody(request);
       return failure(401, "unauthorized", "Authentication required.");
@@ -152,6 +175,7 @@ export function createRpcHandler<Env = unknown, Identity = unknown, Containers =
     }
     const call = parseCall(payload);
     if (typeof call === "string") return failure(400, "bad-request", call);
+    trace.functionPath = call.functionPath;
 
     const fn = Object.hasOwn(functions, call.functionPath) ? functions[call.functionPath] : undefined;
     if (!fn) return failure(404, "function-not-found", `No function "${call.functionPath}".`);

@@ -39,19 +39,29 @@ function record(path) {
   if (!isReady()) seen.appRequestsBeforeReady += 1;
 }
 
-/** Calls the app's server functions through the bridge, in the mode the caller asks for. */
+/**
+ * Calls the app's server functions through the bridge, in the mode the caller asks for: `zero-config` (MOORAGE_URL,
+ * identity from the platform), `token` / `bad-token` / `no-token` (APP_URL, the Worker's URL, with the right, a
+ * wrong or no bearer token), or `zero-config-with-token` (a token where nothing would check it: refused at once).
+ */
 async function callback(mode, docId) {
   const { createContainerBridge } = await import("moorage/bridge");
-  const options =
-    mode === "zero-config"
-      ? {} // MOORAGE_URL is set by Moorage inside the container; no token, identity comes from the platform
-      : {
-          baseUrl: process.env.APP_URL,
-          token:
-            mode === "token" ? process.env.MOORAGE_CONTAINER_TOKEN : mode === "bad-token" ? "not-the-token" : undefined,
-        };
-  const bridge = createContainerBridge(options);
-  const outcome = {};
+  const token =
+    mode === "token" || mode === "zero-config-with-token"
+      ? process.env.MOORAGE_CONTAINER_TOKEN
+      : mode === "bad-token"
+        ? "not-the-token"
+        : undefined;
+  const options = mode.startsWith("zero-config")
+    ? { token } // MOORAGE_URL is set by Moorage inside the container; identity comes from the platform
+    : { baseUrl: process.env.APP_URL, token };
+  let bridge;
+  try {
+    bridge = createContainerBridge(options);
+  } catch (error) {
+    return { refused: { code: error?.code, message: error?.message } };
+  }
+  const outcome = { bridgeMode: bridge.mode };
   for (const [kind, path, args] of [
     ["query", "jobs:whoami", {}],
     ["query", "jobs:listPending", { limit: 10 }],

@@ -160,6 +160,7 @@ export function Requests({ requests }: { requests: RequestView[] }) {
             <tr>
               <th>time</th>
               <th>container / instance</th>
+              <th>request</th>
               <th>status</th>
               <th class="num">attempts</th>
               <th class="num">wait</th>
@@ -172,6 +173,9 @@ export function Requests({ requests }: { requests: RequestView[] }) {
               <tr key={`${r.time}-${requests.length - i}`}>
                 <td class="time">{clock(r.time)}</td>
                 <td>{who(r.container, r.instance)}</td>
+                <td class="wrap">
+                  {r.method} {r.path}
+                </td>
                 <td>
                   <span class={`badge ${statusClass(r.status)}`}>{r.status ?? r.error ?? "error"}</span>
                 </td>
@@ -230,7 +234,7 @@ export function Logs({ containers }: { containers: ContainerView[] }) {
 
 export function Egress({ egress }: { egress: EgressView[] }) {
   return (
-    <section aria-labelledby="h-egress">
+    <section class="wide" aria-labelledby="h-egress">
       <h2 id="h-egress">Egress · {egress.length}</h2>
       {egress.length === 0 ? (
         <Empty>No outbound connections decided yet.</Empty>
@@ -269,9 +273,20 @@ export function Egress({ egress }: { egress: EgressView[] }) {
   );
 }
 
+/** Who called: the container and instance, how a token-mode call got in, or that it came from outside. */
+function Caller({ call }: { call: BridgeView }) {
+  if (!call.container) return <span class="legend">outside any container</span>;
+  return (
+    <span>
+      {who(call.container, call.instance)}
+      {call.via && <span class="legend"> via {call.via}</span>}
+    </span>
+  );
+}
+
 export function Bridge({ bridge }: { bridge: BridgeView[] }) {
   return (
-    <section aria-labelledby="h-bridge">
+    <section class="wide" aria-labelledby="h-bridge">
       <h2 id="h-bridge">Bridge calls · {bridge.length}</h2>
       {bridge.length === 0 ? (
         <Empty>No container has called its Worker yet.</Empty>
@@ -282,6 +297,7 @@ export function Bridge({ bridge }: { bridge: BridgeView[] }) {
               <th>time</th>
               <th>caller</th>
               <th>mode</th>
+              <th>identity</th>
               <th>call</th>
               <th>status</th>
               <th class="num">time</th>
@@ -291,11 +307,12 @@ export function Bridge({ bridge }: { bridge: BridgeView[] }) {
             {[...bridge].reverse().map((b, i) => (
               <tr key={`${b.time}-${bridge.length - i}`}>
                 <td class="time">{clock(b.time)}</td>
-                <td>{who(b.container, b.instance)}</td>
-                <td>{b.mode}</td>
                 <td class="wrap">
-                  {b.method} {b.path}
+                  <Caller call={b} />
                 </td>
+                <td>{b.mode}</td>
+                <td class="wrap">{b.identity ?? "–"}</td>
+                <td>{b.functionPath ?? `${b.method} ${b.path}`}</td>
                 <td>
                   <span class={`badge ${statusClass(b.status)}`}>{b.status}</span>
                 </td>
