@@ -132,9 +132,11 @@ export async function send(
 
     // An instance at its concurrency limit refused the request before the app saw it: move to another instance
     // at once, whatever the method, without spending an attempt (bounded: each other instance once).
+    // Which code that is comes from the one catalog (`OBJECT_ERRORS[code].moveInstance`, via signals.ts).
+    const movesInstance = matchResponseSignal(response)?.moveInstance === true;
     if (
       route.kind === "pool" &&
-      response.headers.get(HEADERS.error) === "busy" &&
+      movesInstance &&
       roundMoves < busyMoveBound(route) &&
       prepared.replayable &&
       !prepared.signal?.aborted
@@ -159,7 +161,7 @@ export async function send(
       return response;
     }
     // Every instance refused busy: the next attempt (if any) waits a backoff and moves across the pool again.
-    allBusy = response.headers.get(HEADERS.error) === "busy";
+    allBusy = movesInstance;
     roundMoves = 0;
     const signal = matchResponseSignal(response);
     const retry = hasNext && (await wantsRetry(route, { response, instance, attempt }, signal, idempotent)) === "retry";

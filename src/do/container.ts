@@ -19,6 +19,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { LoadReport, PoolState, ScalePolicy } from "../client/pool-scaling.js";
+import { POOL_COORDINATOR_INSTANCE } from "../definition/pool.js";
 import type { ContainerDefinition } from "../definition/types.js";
 import { MoorageError } from "../errors.js";
 import type { ExecWireOptions } from "../exec-wire.js";
@@ -134,6 +135,7 @@ export class MoorageContainer<Env = unknown> extends DurableObject<Env> {
       instance: () => this.#instanceName(),
       inflight: () => this.#activity.inflight,
       running: () => container.running,
+      arm: (dueAt) => this.#timers.arm(dueAt),
     });
     this.#activity = new ActivityTracker(
       () => this.#timers.touch(),
@@ -269,11 +271,14 @@ export class MoorageContainer<Env = unknown> extends DurableObject<Env> {
 
   /** On a pool's coordinator instance: one pool instance's load report. Internal to Moorage (objects call it). */
   async mooragePoolReport(report: LoadReport, policy: ScalePolicy): Promise<void> {
+    // Only the coordinator is sent these: remember the name, so its alarm knows what it is after a restart.
+    this.#learnInstance(POOL_COORDINATOR_INSTANCE);
     this.#pool.report(report, policy);
   }
 
   /** On a pool's coordinator instance: the scaling decision and every instance's last report (`poolState()`). */
   async mooragePoolState(policy: ScalePolicy): Promise<PoolState> {
+    this.#learnInstance(POOL_COORDINATOR_INSTANCE);
     return this.#pool.state(policy);
   }
 
@@ -452,7 +457,10 @@ export class MoorageContainer<Env = unknown> extends DurableObject<Env> {
 
   // ===================== timers =====================
 
-  /** The Durable Object alarm: sleep, hard timeout and stop escalation, as due. Never throws (no retry storms). */
+  /**
+   * The Durable Object alarm: sleep, hard timeout and stop escalation, as due, and on a pool's coordinator the warm
+   * `min` check (`pool-member.ts`). Never throws (no retry storms).
+   */
   override async alarm(): Promise<void> {
     this.#timers.fired();
     let next: number | undefined;
@@ -461,6 +469,12 @@ export class MoorageContainer<Env = unknown> extends DurableObject<Env> {
     } catch (error) {
       this.#log("error", { phase: "alarm", message: messageOf(error) });
       next = this.#container.running ? Date.now() + 5_000 : undefined;
+    }
+    try {
+      const warm = this.#pool.onAlarm();
+      if (warm !== undefined) next = next === undefined ? warm : Math.min(next, warm);
+    } catch (error) {
+      this.#log("error", { phase: "alarm", message: messageOf(error) });
     }
     try {
       await this.#timers.replan(next);

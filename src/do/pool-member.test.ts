@@ -1,15 +1,17 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { normalizeContainer } from "../definition/define.js";
 import { poolInstanceName } from "../definition/naming.js";
 import { POOL_COORDINATOR_INSTANCE } from "../definition/pool.js";
 import type { ContainerConfig } from "../definition/types.js";
 import { HEADERS } from "../protocol.js";
-import { PoolMember } from "./pool-member.js";
+import { REPORT_STALE_MS, START_RETRY_MS } from "./pool-coordinator.js";
+import { PoolMember, WARM_CHECK_MS } from "./pool-member.js";
 
 function world(extra: Partial<ContainerConfig>, instance: string) {
   const definition = normalizeContainer({ image: "./c", ...extra } as ContainerConfig, "api");
   const calls: { instance: string; method: string; args: unknown[] }[] = [];
   const background: Promise<unknown>[] = [];
+  const alarms: number[] = [];
   let inflight = 0;
   const namespace = {
     idFromName: (name: string) => ({ name }),
@@ -30,10 +32,15 @@ function world(extra: Partial<ContainerConfig>, instance: string) {
     instance: () => instance,
     inflight: () => inflight,
     running: () => true,
+    arm: async (dueAt) => {
+      alarms.push(dueAt);
+    },
   });
   return {
     member,
     calls,
+    alarms,
+    starts: () => calls.filter((c) => c.method === "start").map((c) => c.instance),
     settle: () => Promise.all(background),
     setInflight: (n: number) => {
       inflight = n;
@@ -92,5 +99,56 @@ describe("PoolMember", () => {
     ]);
     const odd = w.member.state({ min: 9, max: -1, target: 0, windowMs: 5 } as never);
     expect(odd).toMatchObject({ min: 2, max: 3, target: 100 });
+  });
+
+  describe("the warm check on the coordinator's alarm (fake clock)", () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+    const policy = { min: 2, max: 3, target: 100, windowMs: 60_000 };
+
+    it("arms the alarm once when first used, and on the alarm starts the min instances it does not know running", async () => {
+      vi.useFakeTimers({ now: 1_000_000 });
+      const w = world({ instances: { min: 2, max: 3 } }, POOL_COORDINATOR_INSTANCE);
+      w.member.state(policy);
+      w.member.state(policy);
+      await w.settle();
+      expect(w.alarms).toEqual([1_000_000 + WARM_CHECK_MS]);
+      expect(w.starts()).toEqual([poolInstanceName(0), poolInstanceName(1)]);
+      // Instance 0 says it is serving; instance 1 never answers (its container died with its object).
+      w.member.report({ index: 0, inflight: 0, running: true, at: Date.now() }, policy);
+      vi.setSystemTime(1_000_000 + START_RETRY_MS);
+      expect(w.member.onAlarm(Date.now())).toBe(Date.now() + WARM_CHECK_MS);
+      await w.settle();
+      expect(w.starts()).toEqual([poolInstanceName(0), poolInstanceName(1), poolInstanceName(1)]);
+      // A warm instance that stays idle sends no reports: once its report is stale, the check asks it again (a
+      // serving instance answers start() with a fresh report).
+      vi.setSystemTime(1_000_000 + REPORT_STALE_MS + START_RETRY_MS + 1);
+      w.member.onAlarm(Date.now());
+      await w.settle();
+      expect(w.starts().slice(3)).toEqual([poolInstanceName(0), poolInstanceName(1)]);
+    });
+
+    it("a fresh coordinator object (after a restart or deploy) starts the min instances on its first alarm", async () => {
+      vi.useFakeTimers({ now: 5_000_000 });
+      const w = world({ instances: { min: 2, max: 3 } }, POOL_COORDINATOR_INSTANCE);
+      expect(w.member.onAlarm(Date.now())).toBe(5_000_000 + WARM_CHECK_MS);
+      await w.settle();
+      expect(w.starts()).toEqual([poolInstanceName(0), poolInstanceName(1)]);
+      // The alarm handler re-plans the alarm itself: no second arm from the RPC path.
+      w.member.state(policy);
+      await w.settle();
+      expect(w.alarms).toEqual([]);
+    });
+
+    it("has nothing due on a pool instance, on a pool without min, or on a class without a pool", async () => {
+      expect(world({ instances: { min: 2, max: 3 } }, poolInstanceName(0)).member.onAlarm()).toBeUndefined();
+      const noMin = world({ instances: { min: 0, max: 3 } }, POOL_COORDINATOR_INSTANCE);
+      expect(noMin.member.onAlarm()).toBeUndefined();
+      noMin.member.state({ ...policy, min: 0 });
+      await noMin.settle();
+      expect(noMin.alarms).toEqual([]);
+      expect(world({}, POOL_COORDINATOR_INSTANCE).member.onAlarm()).toBeUndefined();
+    });
   });
 });

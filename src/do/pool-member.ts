@@ -8,21 +8,31 @@
  * (`poolInstanceName(i)`) reports its in-flight count to the coordinator off the hot path (`pool-load.ts`), and one
  * below `min` never sleeps. The coordinator is an instance of the same class under `POOL_COORDINATOR_INSTANCE`,
  * which never starts a container: it holds a `PoolCoordinator` (`pool-coordinator.ts`) and starts the instances it
- * names (warm `min`, and those a scale-up adds) through their own stubs.
- * Boundary: glue between the object and the pure pool modules; the object calls `admit`, `changed`, `keepAwake`
- * and routes the two coordinator RPCs here.
+ * names (warm `min`, and those a scale-up adds) through their own stubs. For a pool with `min > 0` the coordinator
+ * also keeps its own Durable Object alarm, every `WARM_CHECK_MS`: alarms outlive the object, a restart of the
+ * runtime and a deploy, so the `min` instances are started again ahead of traffic even when no instance reports
+ * and no isolate reads (the instance died with its object, the whole runtime restarted).
+ * Boundary: glue between the object and the pure pool modules; the object calls `admit`, `changed`, `keepAwake`,
+ * `onAlarm` and routes the two coordinator RPCs here.
  */
 import type { PoolState, ScalePolicy } from "../client/pool-scaling.js";
 import { scalePolicyOf } from "../client/pool-scaling.js";
 import { bindingName, poolIndexOf, poolInstanceName } from "../definition/naming.js";
 import { POOL_COORDINATOR_INSTANCE } from "../definition/pool.js";
 import type { ContainerDefinition } from "../definition/types.js";
-import { HEADERS } from "../protocol.js";
+import { errorResponse, ObjectError } from "./errors.js";
 import { PoolCoordinator } from "./pool-coordinator.js";
 import { type LoadReport, LoadReporter } from "./pool-load.js";
 
 /** Reports go out at most this often per instance. */
 export const REPORT_INTERVAL_MS = 250;
+/**
+ * The coordinator of a pool with `min > 0` wakes this often on its alarm to (re)start the warm instances it does not
+ * know to be running. A warm instance that is idle sends no reports, so its last one ages out after
+ * `REPORT_STALE_MS` and the check asks it to start: a no-op for a serving instance, which answers with a fresh
+ * report. Cost: one alarm per interval per pool, plus a `start()` RPC per warm instance every `REPORT_STALE_MS`.
+ */
+export const WARM_CHECK_MS = 10_000;
 
 interface StubLike {
   start(options?: { instance?: string }): Promise<void>;
@@ -44,15 +54,19 @@ export interface PoolMemberHost {
   inflight(): number;
   /** Whether this object's container is running. */
   running(): boolean;
+  /** Sets the object's alarm to `dueAt` unless an earlier one is set (`Timers.arm`). */
+  arm(dueAt: number): Promise<void>;
 }
 
 /** The object's `busy` refusal: never executed, so the client moves it to another instance whatever its method. */
 export function busyResponse(who: string, limit: number): Response {
-  const message = `moorage: ${who} is at its concurrency limit (${limit} in flight); the request was not sent to the app`;
-  return new Response(JSON.stringify({ error: "busy", message }), {
-    status: 503,
-    headers: { "content-type": "application/json", [HEADERS.error]: "busy", "retry-after": "0" },
-  });
+  // The code, its status and its retry rule come from the one catalog (OBJECT_ERRORS in src/protocol.ts).
+  return errorResponse(
+    new ObjectError(
+      "busy",
+      `moorage: ${who} is at its concurrency limit (${limit} in flight); the request was not sent to the app`,
+    ),
+  );
 }
 
 export class PoolMember {
@@ -61,6 +75,8 @@ export class PoolMember {
   #reporter: LoadReporter | undefined;
   #reporterFor: string | undefined;
   #coordinator: PoolCoordinator | undefined;
+  /** The coordinator's warm check is on the alarm (set once per object; the alarm handler re-plans it). */
+  #warmArmed = false;
 
   constructor(private readonly host: PoolMemberHost) {
     const { instances, concurrency } = host.definition;
@@ -124,6 +140,33 @@ export class PoolMember {
 
   // ===================== the coordinator (POOL_COORDINATOR_INSTANCE only) =====================
 
+  /** Whether this object is its pool's coordinator. */
+  get isCoordinator(): boolean {
+    return this.policy !== undefined && this.host.instance() === POOL_COORDINATOR_INSTANCE;
+  }
+
+  /**
+   * The object's alarm fired: on the coordinator of a pool with warm instances, (re)start the `min` instances not
+   * known to be running and return when to check again; undefined elsewhere (nothing of the pool's is due).
+   */
+  onAlarm(now: number = Date.now()): number | undefined {
+    if (!this.isCoordinator || !this.policy || this.policy.min === 0) return undefined;
+    this.#warmArmed = true;
+    this.#startWanted(this.#coordinatorFor(this.policy));
+    return now + WARM_CHECK_MS;
+  }
+
+  /** Puts the warm check on the alarm the first time this coordinator object is used. */
+  #armWarmCheck(): void {
+    if (this.#warmArmed || !this.policy || this.policy.min === 0 || !this.isCoordinator) return;
+    this.#warmArmed = true;
+    this.host.waitUntil(
+      this.host.arm(Date.now() + WARM_CHECK_MS).catch(() => {
+        this.#warmArmed = false;
+      }),
+    );
+  }
+
   #coordinatorFor(policy: ScalePolicy): PoolCoordinator {
     const checked = checkPolicy(policy, this.policy);
     if (!this.#coordinator) this.#coordinator = new PoolCoordinator(checked, Date.now());
@@ -136,6 +179,7 @@ export class PoolMember {
     const coordinator = this.#coordinatorFor(policy);
     coordinator.report(report, Date.now());
     this.#startWanted(coordinator);
+    this.#armWarmCheck();
   }
 
   /** RPC `mooragePoolState`: the decision and the instances behind it (reading it also wakes the warm instances). */
@@ -143,6 +187,7 @@ export class PoolMember {
     const coordinator = this.#coordinatorFor(policy);
     const state = coordinator.state(Date.now());
     this.#startWanted(coordinator);
+    this.#armWarmCheck();
     return state;
   }
 

@@ -1,9 +1,13 @@
 /**
  * Issue 11 against real workerd and Docker: a pool's hard concurrency limit (the app counts: never above `limit`,
  * the excess moved, none lost, none run twice), hedged requests against a slow instance, no hedge for a POST
- * without an idempotency mark, warm `min` instances, and scaling up and back down. The fixture app
+ * without an idempotency mark, warm `min` instances (also after a restart of the runtime, with no request sent),
+ * and scaling up and back down. The fixture app
  * (test/fixtures/pool-app) counts its own in-flight requests and the request ids it ran.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { preparePoolApp, removePoolApp } from "../fixtures/pool-app/prepare.js";
 import { probeEngine, requireEngine, shouldSkip, startWranglerDev, type WranglerDev } from "./harness.js";
@@ -12,13 +16,16 @@ const skipped = await shouldSkip();
 
 let dev: WranglerDev | undefined;
 let dir: string | undefined;
+/** wrangler's local state, kept across the restart in the last test (Durable Object storage and alarms). */
+let state: string | undefined;
 
 beforeAll(async () => {
   if (skipped) return;
   await probeEngine();
   const engine = await requireEngine();
   dir = await preparePoolApp(engine.baseImage);
-  dev = await startWranglerDev({ cwd: dir, readyTimeoutMs: 240_000 });
+  state = mkdtempSync(join(tmpdir(), "moorage-pool-state-"));
+  dev = await startWranglerDev({ cwd: dir, persistTo: state, readyTimeoutMs: 240_000 });
 }, 300_000);
 
 afterAll(async () => {
@@ -26,6 +33,7 @@ afterAll(async () => {
     await dev?.stop();
   } finally {
     if (dir) removePoolApp(dir);
+    if (state) rmSync(state, { recursive: true, force: true });
   }
 });
 
@@ -147,4 +155,36 @@ describe.skipIf(skipped)("pools", () => {
     });
     expect(down).toMatchObject({ desired: 1 });
   }, 240_000);
+
+  test("warm min after a restart: with no request sent, the coordinator's alarm starts the min instances again", async () => {
+    if (!dir || !state || !dev) throw new Error("the fixture did not start");
+    // Wake the warm pool's coordinator once (the test above may not have run alone), then restart the runtime:
+    // wrangler dev stops and every container of the session is removed; its state (storage, alarms) is kept.
+    await json("/warm/state");
+    await dev.stop();
+    dev = await startWranglerDev({ cwd: dir, persistTo: state, readyTimeoutMs: 240_000 });
+    const restartedAt = Date.now();
+    const current = dev;
+    // No request reaches the Worker now: only the coordinator's persisted alarm can start anything.
+    const warmContainers = async () =>
+      (await current.containers()).filter(
+        (c) => c.state === "running" && /-WarmContainer-/.test(c.name) && !c.name.endsWith("-proxy"),
+      );
+    const running = await eventually(90_000, async () => {
+      const list = await warmContainers();
+      return list.length >= 2 ? list : undefined;
+    });
+    expect(running?.length, "warm containers running after the restart, before any request").toBe(2);
+    console.log(`pools: warm containers back ${((Date.now() - restartedAt) / 1000).toFixed(1)} s after the restart`);
+    // The engine lists a container as soon as it is started, before its app listens: wait until both instances
+    // told the coordinator they serve (a read of the coordinator; the starts above were the alarm's).
+    const serving = await eventually(60_000, async () => {
+      const s = (await json<{ running: number }>("/warm/state")).body;
+      return s.running >= 2 ? s.running : undefined;
+    });
+    expect(serving).toBe(2);
+    const first = await json("/warm/pool/work");
+    expect(first.status).toBe(200);
+    expect(first.headers.get("moorage-cold-start-ms"), "the first request waited for a start").toBeNull();
+  }, 300_000);
 });
