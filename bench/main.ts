@@ -3,13 +3,15 @@
  * every path in the same run, then bench/results/latest.json and latest.md.
  *
  * Order: prepare the fixture (link, vendor the built package, `moorage generate && moorage sync`) -> wrangler dev
- * -> warm up instance `w` on every class and find its sidecar tunnel -> scenarios 4, 1, 2, 3, 6, 8, 5 -> stop
- * wrangler (which removes this session's containers) -> scenario 7 (CPU-bound, measured with the engine idle).
+ * -> warm up instance `w` on every class and find its sidecar tunnel -> scenarios 4, 9 and 6 (the pools), 1, 2, 3,
+ * 8, 5 -> stop wrangler (which removes this session's containers) -> scenario 7 (CPU-bound, measured with the engine
+ * idle).
  * Bounded: every loop checks the run's deadline, every request has a timeout, and a watchdog stops everything at
  * 14 minutes. Cleanup runs on success, failure and SIGINT/SIGTERM/SIGHUP; it removes only containers of this
  * session (the harness filters by Worker name and start time), never another engineer's.
  * Options: `--only warm,throughput,streaming,pools,bridge,cold,herd,authoring` (a subset, for development;
- * results then go to bench/results/partial.*), `--fast` (fewer samples).
+ * results then go to bench/results/partial.*; `pools` is every pool scenario: 6 and issue 11's pool-warm, hedge,
+ * pool-step), `--fast` (fewer samples). The same list may come from env `MOORAGE_BENCH_ONLY`.
  * Boundary: loopback only; writes bench/results/ and bench/fixture/ only.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -24,7 +26,8 @@ import { ingressPortFor } from "./lib/tunnel.js";
 import { authoring } from "./scenarios/authoring.js";
 import { bridge } from "./scenarios/bridge.js";
 import { coldStarts, herd } from "./scenarios/cold.js";
-import { poolScaling } from "./scenarios/pool-scaling.js";
+import { poolHedge } from "./scenarios/pool-hedge.js";
+import { poolStep, poolWarm } from "./scenarios/pool-scaling.js";
 import { pools } from "./scenarios/pools.js";
 import { streaming } from "./scenarios/streaming.js";
 import { warmLatency, warmThroughput } from "./scenarios/warm.js";
@@ -40,7 +43,20 @@ const log = (line: string) => process.stderr.write(`[bench +${((Date.now() - t0)
 
 const argv = process.argv.slice(2);
 const onlyArg = argv.find((a) => a.startsWith("--only"));
-const only = onlyArg ? new Set((onlyArg.split("=")[1] ?? argv[argv.indexOf(onlyArg) + 1] ?? "").split(",")) : undefined;
+const onlyList = onlyArg
+  ? (onlyArg.split("=")[1] ?? argv[argv.indexOf(onlyArg) + 1] ?? "")
+  : (process.env.MOORAGE_BENCH_ONLY ?? "");
+/** Names that stand for several scenarios. */
+const GROUPS: Record<string, string[]> = { pools: ["pools", "pool-warm", "hedge", "pool-step"] };
+const only =
+  onlyList.trim() === ""
+    ? undefined
+    : new Set(
+        onlyList
+          .split(",")
+          .map((n) => n.trim())
+          .flatMap((n) => GROUPS[n] ?? [n]),
+      );
 const fast = argv.includes("--fast");
 const wants = (name: string) => !only || only.has(name);
 
@@ -104,7 +120,18 @@ async function main(): Promise<void> {
     }
   };
 
-  const needsWorker = ["warm", "throughput", "streaming", "pools", "bridge", "cold", "herd"].some(wants);
+  const needsWorker = [
+    "warm",
+    "throughput",
+    "streaming",
+    "pools",
+    "pool-warm",
+    "hedge",
+    "pool-step",
+    "bridge",
+    "cold",
+    "herd",
+  ].some(wants);
   if (needsWorker) {
     log("starting wrangler dev (builds the images on first use)");
     const started = await timed(() =>
@@ -130,14 +157,18 @@ async function main(): Promise<void> {
     // Cold starts first: their targets (port open -> first byte, the readyOn gate, end to end vs the floor) need
     // the fewest samples and suffer most if a long warm phase on a busy machine eats the run's time budget.
     results.coldStart = await scenario("cold", () => coldStarts(ctx, fast ? 1 : 3));
+    // The pools next (issue 11): the warm pool must be untouched when its scenario starts, and the 2026-12-01 run
+    // lost every pool row when, ~590 s in, the engine refused new containers; they need ~20 starts, so early.
+    results.poolWarm = await scenario("pool-warm", () => poolWarm(ctx));
+    results.pools = await scenario("pools", () => pools(ctx, fast ? 80 : 200));
+    results.hedge = await scenario("hedge", () => poolHedge(ctx, fast ? 80 : 200));
+    results.poolStep = await scenario("pool-step", () => poolStep(ctx, fast ? 8_000 : 15_000));
     // Issue 9 item 6: three runs of 500 sequential requests per path; the targets take the median of the runs.
     results.warmLatency = await scenario("warm", () => warmLatency(ctx, fast ? 100 : 500, fast ? 1 : 3));
     // Ten 1 s windows per path, rotated, rather than a few long ones: the same time per path, interleaved finely enough that
     // load from other work on the machine lands on every path alike.
     results.warmThroughput = await scenario("throughput", () => warmThroughput(ctx, 16, fast ? 2 : 10, 1000));
     results.streaming = await scenario("streaming", () => streaming(ctx, 16, fast ? 1 : 3));
-    results.pools = await scenario("pools", () => pools(ctx, fast ? 80 : 200));
-    Object.assign(results, { poolScaling: await scenario("pool-scaling", () => poolScaling(ctx, fast ? 80 : 200)) });
     results.bridge = await scenario("bridge", () => bridge(ctx, fast ? 50 : 100, 2));
     results.herd = await scenario("herd", () => herd(ctx, WORKER_NAME, 50));
     await cleanup();

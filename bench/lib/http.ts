@@ -22,6 +22,8 @@ export interface Sent {
   bytes: number;
   /** The body as text when it is small (<= 64 KiB), for JSON answers. */
   text?: string;
+  /** The response headers (lowercase names), e.g. Moorage's `moorage-*` stamps. */
+  headers: http.IncomingHttpHeaders;
 }
 
 export interface SendOptions {
@@ -71,6 +73,7 @@ export async function send(target: Target, path: string, opts: SendOptions = {})
           headAt,
           bytes,
           text: bytes <= 65_536 ? Buffer.concat(small).toString() : undefined,
+          headers: res.headers,
         }),
       );
       res.on("error", reject);
@@ -92,7 +95,15 @@ export async function trySend(
     return await send(target, path, opts);
   } catch (err) {
     const ms = performance.now() - t0;
-    return { status: 0, ttfbMs: ms, totalMs: ms, headAt: Date.now(), bytes: 0, error: (err as Error).message };
+    return {
+      status: 0,
+      ttfbMs: ms,
+      totalMs: ms,
+      headAt: Date.now(),
+      bytes: 0,
+      headers: {},
+      error: (err as Error).message,
+    };
   }
 }
 

@@ -7,6 +7,8 @@
 import type { AuthoringRow } from "../scenarios/authoring.js";
 import type { BridgeRow } from "../scenarios/bridge.js";
 import type { ColdRow, HerdRow } from "../scenarios/cold.js";
+import type { HedgeRow } from "../scenarios/pool-hedge.js";
+import { STEP_POOL, type StepResult, type WarmResult } from "../scenarios/pool-scaling.js";
 import type { PoolRow } from "../scenarios/pools.js";
 import type { StreamRow } from "../scenarios/streaming.js";
 import type { LatencyRow, ThroughputRow } from "../scenarios/warm.js";
@@ -23,6 +25,12 @@ export interface Results {
   coldStart?: ColdRow[];
   herd?: HerdRow[];
   pools?: PoolRow[];
+  /** Issue 11: hedging against one slow instance of 4. */
+  hedge?: HedgeRow[];
+  /** Issue 11: step load 1 -> 16 clients on the `stepped` pool, against a fixed pool of 4. */
+  poolStep?: StepResult;
+  /** Issue 11: a `min: 2` pool's first request. */
+  poolWarm?: WarmResult;
   authoring?: AuthoringRow[];
   bridge?: BridgeRow[];
   /** The raw variant's hand-written /ready polling interval (ms), for the cold-start note. */
@@ -118,12 +126,87 @@ export function targets(r: Results): Target[] {
     value: `${fmt(pool, 3)} (${fmt(slow("moorage pool()"))} vs ${fmt(slow("raw getRandom"))} ms)`,
     met: Number.isFinite(pool) ? pool <= 1.05 : undefined,
   });
+  out.push(...poolTargets(r));
   const a200 = r.authoring?.find((a) => a.containers === 200);
   out.push({
     name: "Authoring: generate + sync, 200 containers",
     rule: "< 1500 ms",
     value: a200 ? `${a200.totalMs} ms` : "n/a",
     met: a200 ? a200.totalMs < 1500 : undefined,
+  });
+  return out;
+}
+
+/** Issue 11's targets: hedging, the step load, the warm pool, the global view. */
+function poolTargets(r: Results): Target[] {
+  const out: Target[] = [];
+  const hedge = (p: string) => r.hedge?.find((x) => x.path === p);
+  const hedged = hedge("moorage pool({ hedge })");
+  const raw = hedge("raw getRandom");
+  const hr = ratio(hedged?.latency.p99 ?? Number.NaN, raw?.latency.p99 ?? Number.NaN);
+  out.push({
+    name: "Hedging, one slow instance (200 ms) of 4: pool({ hedge }) p99 / getRandom p99; hedges sent per request",
+    rule: "<= 0.3; <= 10% extra",
+    value: hedged
+      ? `${fmt(hr, 3)} (${fmt(hedged.latency.p99)} vs ${fmt(raw?.latency.p99)} ms; pool() ${fmt(hedge("moorage pool()")?.latency.p99)}); ${fmt(hedged.extraRate * 100, 1)}% (${hedged.hedges} of ${hedged.requests})`
+      : "n/a",
+    met: hedged && Number.isFinite(hr) ? hr <= 0.3 && hedged.extraRate <= 0.1 : undefined,
+  });
+  const st = r.poolStep;
+  out.push({
+    name: `Step load 1 -> 16 clients, ${STEP_POOL.max} max, target ${STEP_POOL.target}: coordinator at ${STEP_POOL.max} desired and running, after the step`,
+    rule: "<= 5 s",
+    value: st
+      ? st.reachedMaxAfterMs !== undefined
+        ? `${fmt(st.reachedMaxAfterMs / 1000, 1)} s (answers from ${STEP_POOL.max} instances after ${fmt((st.answeredByMaxAfterMs ?? Number.NaN) / 1000, 1)} s)`
+        : `not within the ${fmt(st.stepMs / 1000, 0)} s step (peak desired ${Math.max(0, ...st.timeline.map((x) => x.desired))}, running ${Math.max(0, ...st.timeline.map((x) => x.running))})`
+      : "n/a",
+    met: st ? st.reachedMaxAfterMs !== undefined && st.reachedMaxAfterMs <= 5_000 : undefined,
+  });
+  const sr = ratio(st?.step.latency.p99 ?? Number.NaN, st?.fixed.latency.p99 ?? Number.NaN);
+  out.push({
+    name: "Step load: p99 during the step / a fixed pool of 4 warmed in advance (same 16 clients, 50 ms handler)",
+    rule: "<= 1.5",
+    value: st
+      ? `${fmt(sr, 3)} (${fmt(st.step.latency.p99)} vs ${fmt(st.fixed.latency.p99)} ms; errors ${st.step.errors} / ${st.fixed.errors})`
+      : "n/a",
+    met: st && Number.isFinite(sr) ? sr <= 1.5 && st.step.errors === 0 : undefined,
+  });
+  const peaks = st?.peaks.map((p) => p.peak).filter((p): p is number => p !== undefined) ?? [];
+  out.push({
+    name: "Step load: most requests in flight at one instance, as the app counts",
+    rule: `<= limit (${STEP_POOL.limit})`,
+    value: st
+      ? `${peaks.length ? Math.max(...peaks) : "n/a"} (per instance ${st.peaks.map((p) => p.peak ?? "?").join(", ")}; ${st.step.busyMoved} responses moved by busy)`
+      : "n/a",
+    met: st && peaks.length === st.peaks.length ? Math.max(...peaks) <= STEP_POOL.limit : undefined,
+  });
+  const bound = STEP_POOL.sleepAfterMs + STEP_POOL.windowMs;
+  out.push({
+    name: "Step load: back to min (desired 1, 1 running) after the load stops",
+    rule: `<= sleepAfter + window (${bound / 1000} s)`,
+    value: st
+      ? st.backToMinAfterMs !== undefined
+        ? `${fmt(st.backToMinAfterMs / 1000, 1)} s`
+        : `not within ${(bound + 30_000) / 1000} s`
+      : "n/a",
+    met: st ? st.backToMinAfterMs !== undefined && st.backToMinAfterMs <= bound : undefined,
+  });
+  const w = r.poolWarm;
+  out.push({
+    name: "Pool with min 2, no traffic: containers running before the first request; its cold start",
+    rule: "2 running; no moorage-cold-start-ms",
+    value: w
+      ? `${w.runningBefore} running (${fmt((w.warmedAfterMs ?? Number.NaN) / 1000, 1)} s after one coordinator read); first request ${w.firstStatus} in ${fmt(w.firstMs)} ms, ${w.firstColdStartMs === undefined ? "no cold start" : `cold start ${w.firstColdStartMs} ms`}`
+      : "n/a",
+    met: w ? w.runningBefore === 2 && w.firstStatus === 200 && w.firstColdStartMs === undefined : undefined,
+  });
+  out.push({
+    name: "Two Workers (isolates) on one pool see the same scaling decision",
+    rule: "same decision",
+    value:
+      "not measured: wrangler dev runs the bench Worker in one isolate; a second Worker bound to the same namespace is not in the fixture yet (the coordinator's decision is what every isolate reads: see the step's timeline)",
+    met: undefined,
   });
   return out;
 }
@@ -294,6 +377,77 @@ export function markdown(r: Results): string {
           x.latency.max,
         ]),
       ),
+    );
+  }
+  if (r.hedge || r.poolStep || r.poolWarm) s.push("", "## 9. Pools that scale (issue 11)");
+  if (r.hedge) {
+    s.push("", "Hedging: a pool of 4 with one slow instance (200 ms), 8 concurrent, rotated chunks.", "");
+    s.push(
+      table(
+        ["path", "requests", "errors", "p50", "p90", "p99", "max", "hedges sent (share)"],
+        r.hedge.map((x) => [
+          x.path,
+          x.requests,
+          x.errors,
+          x.latency.p50,
+          x.latency.p90,
+          x.latency.p99,
+          x.latency.max,
+          x.path.includes("hedge") ? `${x.hedges} (${fmt(x.extraRate * 100, 1)}%)` : "-",
+        ]),
+      ),
+    );
+  }
+  if (r.poolStep) {
+    const st = r.poolStep;
+    s.push(
+      "",
+      `Step load: 16 clients on a 50 ms handler for ${fmt(st.stepMs / 1000, 0)} s, the fixed pool of 4 (warmed) first, then the ` +
+        `stepped pool (target ${STEP_POOL.target}, min ${STEP_POOL.min}, max ${STEP_POOL.max}, limit ${STEP_POOL.limit}, ` +
+        `sleepAfter ${STEP_POOL.sleepAfterMs / 1000} s, window ${STEP_POOL.windowMs / 1000} s) from 1 client to 16.`,
+      "",
+    );
+    s.push(
+      table(
+        ["pool", "requests", "errors", "p50", "p90", "p99", "max", "instances answering", "moved by busy"],
+        [
+          ["fixed 4", st.fixed],
+          ["stepped 1 -> 4", st.step],
+        ].map(([name, x]) => {
+          const l = x as StepResult["step"];
+          return [
+            name as string,
+            l.requests,
+            l.errors ? `${l.errors} (${l.firstError})` : 0,
+            l.latency.p50,
+            l.latency.p90,
+            l.latency.p99,
+            l.latency.max,
+            l.instances,
+            l.busyMoved,
+          ];
+        }),
+      ),
+    );
+    // The decision over time, one sample per second (desired / running / in flight, P = panic).
+    const perSecond = new Map<number, (typeof st.timeline)[number]>();
+    for (const x of st.timeline) if (!perSecond.has(Math.floor(x.t / 1000))) perSecond.set(Math.floor(x.t / 1000), x);
+    s.push(
+      "",
+      `Coordinator's decision from the step on, once a second (t s: desired/running/in flight, P = panic): ${[
+        ...perSecond.values(),
+      ]
+        .map((x) => `${fmt(x.t / 1000, 1)}: ${x.desired}/${x.running}/${x.inflight}${x.panic ? " P" : ""}`)
+        .join("; ")}.`,
+    );
+  }
+  if (r.poolWarm) {
+    const w = r.poolWarm;
+    s.push(
+      "",
+      `Warm min: the \`warmed\` pool (min 2) had no request; one \`poolState()\` read woke its coordinator; ` +
+        `${w.runningBefore} containers were running ${fmt((w.warmedAfterMs ?? Number.NaN) / 1000, 1)} s later; the first ` +
+        `request answered ${w.firstStatus} in ${fmt(w.firstMs)} ms, ${w.firstColdStartMs === undefined ? "without `moorage-cold-start-ms`" : `with moorage-cold-start-ms ${w.firstColdStartMs}`}.`,
     );
   }
   if (r.authoring) {

@@ -34,15 +34,34 @@ async function setMode(ctx: BenchContext, mode: string) {
   }
 }
 
-export async function pools(ctx: BenchContext, requestsPerPath = 200, concurrency = 8, chunks = 4): Promise<PoolRow[]> {
-  // Start all 8 instances (4 per pool) and reset their modes: this is the pools' cold start, not measured.
-  await Promise.all(
-    [PATHS[0], PATHS[1]].flatMap((p) =>
-      Array.from({ length: SIZE }, (_, k) =>
-        sendJson(ctx.worker, instancePath(p?.name ?? "", k, "/mode?set=normal"), { method: "POST", timeoutMs: 60_000 }),
-      ),
-    ),
+/**
+ * Starts all 8 instances (4 per pool) and resets their modes: the pools' cold start, not measured. A start the
+ * engine refuses is tried again (3 times, 5 s apart) before the scenario gives up with the instance's answer: the
+ * committed 2026-12-01 run lost every pool row to one refused start ("Container failed to start", late in the run).
+ */
+export async function startPools(ctx: BenchContext): Promise<void> {
+  const starts = [PATHS[0], PATHS[1]].flatMap((p) =>
+    Array.from({ length: SIZE }, (_, k) => instancePath(p?.name ?? "", k, "/mode?set=normal")),
   );
+  await Promise.all(
+    starts.map(async (path) => {
+      for (let attempt = 1; ; attempt++) {
+        const r = await trySend(ctx.worker, path, { method: "POST", timeoutMs: 60_000 });
+        if (r.status === 200) return;
+        if (attempt >= 3 || Date.now() > ctx.deadline) {
+          throw new Error(
+            `POST ${path} answered ${r.status} ${attempt} times: ${(r.error ?? r.text ?? "").slice(0, 300)}`,
+          );
+        }
+        ctx.log(`pools: POST ${path} answered ${r.status}; trying again in 5 s`);
+        await new Promise((resolve) => setTimeout(resolve, 5_000));
+      }
+    }),
+  );
+}
+
+export async function pools(ctx: BenchContext, requestsPerPath = 200, concurrency = 8, chunks = 4): Promise<PoolRow[]> {
+  await startPools(ctx);
   for (const p of PATHS) for (let i = 0; i < 20; i++) await trySend(ctx.worker, p.path); // warm-up
   const rows: PoolRow[] = [];
   try {
