@@ -91,6 +91,19 @@ describe("zero-config mode", () => {
   });
 });
 
+describe("zero-config mode, another path", () => {
+  it("a call to another path of moorage.internal is answered 404 and still listed", async () => {
+    setBridgeHandler(bridgeHandler(rpc));
+    const container = await started();
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    const response = await containerFetch(container)("http://moorage.internal/elsewhere", { method: "POST" });
+    expect(response.status).toBe(404);
+    expect(records(log, "bridge")).toEqual([
+      expect.objectContaining({ mode: "zero-config", container: "renderer", path: "/elsewhere", status: 404 }),
+    ]);
+  });
+});
+
 describe("token mode from a container", () => {
   it("a host routed into the Worker's fetch reaches the endpoint, which checks the token", async () => {
     setBridgeHandler(bridgeHandler(rpc));

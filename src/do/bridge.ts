@@ -6,7 +6,7 @@
  * The handler does not run in the Durable Object: the platform invokes it in the `MoorageOutbound` worker
  * entrypoint, with the identity the object attached (`{ container, instance }`). The registry is therefore
  * module-level: the Worker entry calls `setBridgeHandler` at import time, so every isolate that loads the Worker
- * (and can run `ContainerProxy`) has it.
+ * (and can run `MoorageOutbound`) has it.
  *
  * Boundary: the registry and the outbound handler. Attaching the host override to a run is the container class's job.
  */

@@ -4,8 +4,9 @@
  * Object intercepts and hands here together with the caller's container and instance, which the platform supplies.
  * The identity is built from that caller and never from a header, so a container cannot claim to be another.
  */
-import { RECORDS_OWN_CALLS } from "../records.js";
+import { inspecting, RECORDS_OWN_CALLS } from "../records.js";
 import type { RpcHandler } from "./rpc/handler.js";
+import { recordCall } from "./rpc/record.js";
 import { failure } from "./rpc/respond.js";
 
 /** Who is calling through the zero-config bridge, as reported by the Durable Object. */
@@ -47,6 +48,7 @@ export function bridgeHandler<Env, Identity = ContainerIdentity>(
     const env = untypedEnv as Env;
     const pathname = new URL(request.url).pathname;
     if (pathname !== rpc.path) {
+      if (inspecting(env)) recordCall(request, 404, Date.now(), { resolved: false }, caller);
       return failure(404, "not-found", `The Moorage bridge only serves ${rpc.path}; got ${pathname}.`);
     }
     const identity = options.identity

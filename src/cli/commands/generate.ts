@@ -15,7 +15,7 @@ export const generateCommand: Command = {
   help: `Usage: moorage generate [--check] [options]
 
 Reads moorage/containers.ts, validates every container, and writes moorage/_generated/containers.ts: one Durable
-Object class per container, the ContainerProxy entrypoint, and the typed containers(env) factory.
+Object class per container, the MoorageOutbound entrypoint, and the typed containers(env) factory.
 
 Every other .ts file in moorage/ (nested folders too; not _generated/, tests, or folders holding a Dockerfile) is
 a function module: its query/mutation/action exports go into moorage/_generated/registry.ts, keyed "file:export"
