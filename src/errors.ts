@@ -80,6 +80,23 @@ export const ERROR_CODES = {
   "not-ready": { layer: "object", meaning: "readyOn probes did not all pass within the readiness budget" },
   config: { layer: "object", meaning: "configuration is missing (a secret, a Secrets Store binding, an export)" },
   "start-failed": { layer: "object", meaning: "the container could not be started (it exited, or start was refused)" },
+  "snapshot-image-mismatch": {
+    layer: "object",
+    meaning:
+      "a snapshot would be restored into another image than the one it was taken from; refused, nothing restored",
+  },
+  "snapshot-not-found": {
+    layer: "object",
+    meaning: "start({ fromSnapshot }) names a snapshot this instance never took",
+  },
+  "snapshot-failed": {
+    layer: "object",
+    meaning: "the platform could not take or restore a snapshot (its message says why)",
+  },
+  "snapshot-unsupported": {
+    layer: "object",
+    meaning: "snapshots, persist or run-time images need what this runtime lacks (the policy, a compatibility flag)",
+  },
   "bad-request": {
     layer: "object",
     meaning: "the request is malformed (a bad routing header for the object, a bad RPC body)",

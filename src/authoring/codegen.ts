@@ -10,6 +10,7 @@
 
 import { bindingName, className } from "../definition/naming.js";
 import type { ContainerDefinition } from "../definition/types.js";
+import { policyOf } from "../do/snapshot-plan.js";
 import { type Json, printValue } from "./codegen-print.js";
 
 export interface CodegenContainer {
@@ -60,6 +61,8 @@ function specsBlock(containers: readonly CodegenContainer[]): string {
     if (c.definition.maxInstances !== undefined) spec.maxInstances = c.definition.maxInstances;
     if (c.definition.instances) spec.instances = { ...c.definition.instances } as Json;
     if (c.definition.concurrency) spec.concurrency = { ...c.definition.concurrency } as Json;
+    // `start({ image })` is typed against these (the default first, as `policyOf` orders them).
+    if (c.definition.schedulingPolicy === "durable_object") spec.images = [...policyOf(c.definition).images];
     return spec;
   });
   // The column counts what follows the array on its line, so the one-line form is only used when it fits.

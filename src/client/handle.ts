@@ -3,6 +3,7 @@
  * delegate every request to the shared send loop and every lifecycle or egress call to one Durable Object RPC.
  * Lifecycle calls are not retried: `start()` is itself the cold start, and the others act on a running instance.
  */
+import { fromRpcError } from "../do/snapshot-plan.js";
 import { MoorageContainerError } from "./errors.js";
 import { execOn } from "./exec.js";
 import { type HedgeSetup, sendPool } from "./pool-send.js";
@@ -33,13 +34,15 @@ export function containerHandle(ctx: SendContext, instance: string, policy: Retr
   return {
     ...fetchHandle(ctx, { kind: "instance", instance }, policy),
     instance,
-    start: async (options) => rpc().start(options),
+    start: async (options) => rpc().start(options).catch(revive),
     stop: async (signal) => rpc().stop(signal),
     destroy: async () => rpc().destroy(),
     getState: async () => rpc().getState(),
     renewActivityTimeout: async () => {
       await rpc().renewActivityTimeout();
     },
+    snapshot: async (options) => rpc().snapshot(options).catch(revive),
+    snapshots: async () => rpc().snapshots(),
     exec: (cmd, options) => execOn(rpc, { container: ctx.container, instance }, cmd, options),
     execOutput: async (cmd, options = {}) => {
       const { maxOutputBytes, ...rest } = options;
@@ -56,6 +59,11 @@ export function containerHandle(ctx: SendContext, instance: string, policy: Retr
       setDenied: async (hosts) => rpc().setDeniedHosts([...hosts]),
     },
   };
+}
+
+/** A refusal from the object keeps its code across RPC (see `toRpcError`). */
+function revive(error: unknown): never {
+  throw fromRpcError(error);
 }
 
 function validPort(container: string, port: number): number {

@@ -6,7 +6,14 @@
 import type { ExecWireOptions } from "../exec-wire.js";
 import type { TerminalWireOptions } from "../terminal-wire.js";
 import type { LoadReport, ScalePolicy } from "./pool-scaling.js";
-import type { ContainerSignal, ContainerStartOptions, ContainerState, PoolState } from "./types.js";
+import type {
+  ContainerSignal,
+  ContainerSnapshotInfo,
+  ContainerStartOptions,
+  ContainerState,
+  PoolState,
+  SnapshotListing,
+} from "./types.js";
 
 export interface ContainerStub {
   fetch(request: Request): Promise<Response>;
@@ -35,6 +42,10 @@ export interface ContainerStub {
   execSignal(id: string, signo: number): Promise<boolean>;
   /** Validates the options, starts the container if needed, and returns a one-time ticket for a terminal. */
   terminalTicket(options: Partial<TerminalWireOptions>): Promise<string>;
+  /** `durable_object` only: a whole-container snapshot, recorded in the instance's storage. */
+  snapshot(options?: { name?: string }): Promise<ContainerSnapshotInfo>;
+  /** The instance's recorded image and size choice, persisted directories and snapshots. */
+  snapshots(): Promise<SnapshotListing>;
 }
 
 /** The part of a `DurableObjectNamespace` the client calls. */

@@ -6,6 +6,7 @@
  * `cloudflare:workers`, and the client only ever talks to the object through its namespace binding.
  */
 
+import type { CustomInstanceType, NamedInstanceType } from "../definition/instance-types.js";
 import type { ContainerProcess, ExecOptions, ExecOutputOptions, ExecResult } from "./exec.js";
 import type { TerminalOptions } from "./terminal.js";
 
@@ -21,6 +22,11 @@ export interface ContainerSpec {
   readonly instances?: { readonly min: number; readonly max: number; readonly scaleWindowSeconds: number };
   /** The declared per-instance concurrency: the autoscaling `target` and the hard `limit`. */
   readonly concurrency?: { readonly target: number; readonly limit?: number };
+  /**
+   * `schedulingPolicy: "durable_object"` only: the declared image names, the default one first. `start({ image })`
+   * is typed against them.
+   */
+  readonly images?: readonly string[];
 }
 
 import type { HedgeOptions } from "./pool-hedge.js";
@@ -33,22 +39,28 @@ export type ContainerName<S extends readonly ContainerSpec[]> = S[number]["expor
 
 /** `containers(env)`: one accessor per container, keyed by export name. Unknown names are type errors. */
 export type ContainerContext<S extends readonly ContainerSpec[]> = {
-  readonly [K in ContainerName<S>]: ContainerAccessor;
+  readonly [K in ContainerName<S>]: ContainerAccessor<ImageNameOf<S, K>>;
 };
 
+/** The declared image names of container `K` (`"base" | "gpu"`), or `never` when it declares none. */
+export type ImageNameOf<S extends readonly ContainerSpec[], K> =
+  Extract<S[number], { readonly exportName: K }> extends { readonly images: readonly (infer I extends string)[] }
+    ? I
+    : never;
+
 /** How one container is reached: a named instance, a random pool instance, or a pool with failover. */
-export interface ContainerAccessor {
+export interface ContainerAccessor<Image extends string = string> {
   /**
    * The instance for `id` (`idFromName(id)`): the same id always reaches the same instance, and each id is its own
    * instance and identity (`" alice"` is not `"alice"`). Any non-empty string works, any Unicode included, except
    * ids starting with `moorage:` (Moorage's own namespace, where pool instances live): those throw `invalid-id`.
    */
-  get(id: string, options?: RetryOptions): ContainerHandle;
+  get(id: string, options?: RetryOptions): ContainerHandle<Image>;
   /**
    * Instance `index` (0 ... maxInstances-1) of the pool behind `any()` and `pool()`, for operating on one member:
    * its state, a stop, a request to that member only. The only way to name a pool instance.
    */
-  poolInstance(index: number, options?: RetryOptions): ContainerHandle;
+  poolInstance(index: number, options?: RetryOptions): ContainerHandle<Image>;
   /**
    * A random instance of the pool (`moorage:pool:0` ... `moorage:pool:(maxInstances-1)`, a namespace `get()`
    * cannot reach), picked once per call to `any()`.
@@ -85,11 +97,15 @@ export interface FetchHandle {
 }
 
 /** One named instance: HTTP plus lifecycle and runtime egress control over Durable Object RPC. */
-export interface ContainerHandle extends FetchHandle {
+export interface ContainerHandle<Image extends string = string> extends FetchHandle {
   /** The Durable Object name this handle reaches (the `id` given to `get`, `moorage:pool:N` for `poolInstance`). */
   readonly instance: string;
-  /** Starts the container if it is not running (`envVars` replaces the configured environment wholesale). */
-  start(options?: ContainerStartOptions): Promise<void>;
+  /**
+   * Starts the container if it is not running (`envVars` replaces the configured environment wholesale). Under
+   * `schedulingPolicy: "durable_object"`: `image` and `instanceType` choose this run's image and size (kept for
+   * later starts), `fromSnapshot` starts from a whole-container snapshot, and `persist` directories are restored.
+   */
+  start(options?: ContainerStartOptions<Image>): Promise<void>;
   /** Sends `signal` (default SIGTERM) to the container. */
   stop(signal?: ContainerSignal): Promise<void>;
   /** Kills the container immediately (SIGKILL). */
@@ -98,6 +114,14 @@ export interface ContainerHandle extends FetchHandle {
   getState(): Promise<ContainerState>;
   /** Keeps the container awake for another `sleepAfter`, for activity that is not HTTP or WebSocket traffic. */
   renewActivityTimeout(): Promise<void>;
+  /**
+   * `durable_object` only: snapshots the running container's whole filesystem (not the `persist` directories,
+   * which are snapshotted on their own) and records it in the instance's storage; `start({ fromSnapshot: id })`
+   * restores it, into the same image only.
+   */
+  snapshot(options?: { name?: string }): Promise<ContainerSnapshotInfo>;
+  /** What the instance's storage records: its image and size choice, the persisted directories, its snapshots. */
+  snapshots(): Promise<SnapshotListing>;
   /** Adjusts this instance's outbound allow and deny lists at run time. */
   readonly egress: EgressControl;
   /**
@@ -129,22 +153,71 @@ export interface EgressControl {
 }
 
 /** Options for an explicit `start()`. */
-export interface ContainerStartOptions {
+export interface ContainerStartOptions<Image extends string = string> {
   /** Replaces the configured environment (env, secrets and Secrets Store values) for this run. */
   envVars?: Record<string, string>;
   entrypoint?: string[];
   enableInternet?: boolean;
   labels?: Record<string, string>;
+  /** `durable_object` only: one of the declared `images` for this run, kept for later starts. */
+  image?: Image;
+  /** `durable_object` only: this run's size, a named type or `{ vcpu, memoryMib, diskMb }`; kept for later starts. */
+  instanceType?: StartInstanceType;
+  /** `durable_object` only: start from a snapshot `snapshot()` took of this instance (its image, never another). */
+  fromSnapshot?: string | { id: string };
+  /**
+   * Start without restoring the `persist` directories (they are dropped): the way to move an instance whose
+   * directories were persisted from another image onto a new one.
+   */
+  discardPersisted?: boolean;
+}
+
+/** An instance size a `durable_object` start may choose. */
+export type StartInstanceType = NamedInstanceType | CustomInstanceType;
+
+/** A whole-container snapshot, as recorded in the instance's storage. */
+export interface ContainerSnapshotInfo {
+  id: string;
+  /** Bytes, as the platform reports them. */
+  size: number;
+  /** The declared image name the container ran; the snapshot restores into that image only. */
+  image: string;
+  name?: string;
+  /** Epoch ms. */
+  createdAt: number;
+}
+
+/** The `persist` directories' last snapshot: restored together at the next start, or not at all. */
+export interface PersistedDirectories {
+  /** The declared image name they were taken under. */
+  image: string;
+  /** Epoch ms. */
+  at: number;
+  /** Why the run stopped (`sleep`, `requested`, `hard-timeout`). */
+  reason: string;
+  dirs: { dir: string; id: string; size: number }[];
+}
+
+/** `snapshots()`: the instance's image and size choice, its persisted directories and its whole snapshots. */
+export interface SnapshotListing {
+  image?: string;
+  instanceType?: StartInstanceType;
+  persisted?: PersistedDirectories;
+  /** Oldest first; the last 20 are kept. */
+  snapshots: ContainerSnapshotInfo[];
 }
 
 /** A POSIX signal name or number for `stop()`. */
 export type ContainerSignal = "SIGTERM" | "SIGINT" | "SIGKILL" | number;
 
 /** The lifecycle state the Durable Object reports. */
-export type ContainerState = { lastChange: number } & (
-  | { status: "running" | "stopping" | "stopped" | "healthy" }
-  | { status: "stopped_with_code"; exitCode?: number }
-);
+export type ContainerState = {
+  lastChange: number;
+  /** `durable_object` only: the image name the current (or next) run uses. */
+  image?: string;
+  /** `durable_object` only: the size the current (or next) run uses. */
+  instanceType?: StartInstanceType;
+} & ({ status: "running" | "stopping" | "stopped" | "healthy" } | { status: "stopped_with_code"; exitCode?: number });
 
 /**
  * Retries for `get` and `any` (the same instance, while it is not serving) and `pool` (another instance). A failure

@@ -64,6 +64,15 @@ describe("durable_object policy", () => {
     );
   });
 
+  it("refuses a declared size the platform's start() does not take", () => {
+    expect(() => define({ ...base, schedulingPolicy: "durable_object", instanceType: "basic" })).toThrow(
+      /"instanceType" "basic" cannot be used with schedulingPolicy "durable_object": the size is passed at each start, which takes "lite", "standard-1"/,
+    );
+    expect(define({ ...base, schedulingPolicy: "durable_object", instanceType: "standard-2" }).instanceType).toBe(
+      "standard-2",
+    );
+  });
+
   it("checks persist directories", () => {
     const dur = { ...base, schedulingPolicy: "durable_object" };
     expect(() => define({ ...dur, persist: ["data"] })).toThrow(

@@ -29,6 +29,12 @@ export type Jurisdiction = (typeof JURISDICTIONS)[number];
 /** Single-number rollout steps wrangler accepts. */
 export const ROLLOUT_SINGLE_STEPS = [5, 10, 20, 25, 50, 100] as const;
 
+/**
+ * The named sizes the platform's `start({ instance })` takes (workerd's `VALID_CONTAINER_INSTANCE_TYPES`): the
+ * `durable_object` policy passes the size at each start, and `basic` is not among them.
+ */
+export const START_INSTANCE_TYPES = ["lite", "standard-1", "standard-2", "standard-3", "standard-4"] as const;
+
 /** The image name a plain `image` gets under the `durable_object` policy. */
 export const DEFAULT_IMAGE_NAME = "default";
 
@@ -228,6 +234,14 @@ export function resolveScheduling(
   }
   if (durable) {
     out.schedulingPolicy = "durable_object";
+    if (
+      typeof config.instanceType === "string" &&
+      !(START_INSTANCE_TYPES as readonly string[]).includes(config.instanceType)
+    ) {
+      fail(
+        `"instanceType" ${JSON.stringify(config.instanceType)} cannot be used with schedulingPolicy "durable_object": the size is passed at each start, which takes ${list(START_INSTANCE_TYPES)} or { vcpu, memoryMib, diskMb }`,
+      );
+    }
     for (const [name, source] of Object.entries(out.images ?? {})) {
       if (source.kind === "registry" && !DIGEST_PINNED.test(source.reference)) {
         const field = config.images ? `images.${name}` : "image";

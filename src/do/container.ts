@@ -12,13 +12,14 @@
  * `stop`, `destroy`, `getState`, `renewActivityTimeout`, `exec`, `execSignal`, `terminalTicket` (terminals, see
  * `terminal.ts`: the WebSocket then arrives through `fetch` with the ticket), `allowHost`, `denyHost`, `removeAllowedHost`,
  * `removeDeniedHost`, `setAllowedHosts`, `setDeniedHosts`, `mooragePoolReport`, `mooragePoolState` (pools, see
- * `pool-member.ts`) (and the platform's `alarm` handler).
+ * `pool-member.ts`), `snapshot`, `snapshots` (see `snapshot.ts`) (and the platform's `alarm` handler).
  *
  * Boundary: wiring and the public surface. Runs (`lifecycle.ts`), state (`run-state.ts`, `run-ledger.ts`), timers
  * (`timers.ts`), egress (`egress.ts`, `outbound.ts`) and proxying (`proxy.ts`) each live in their own module.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { LoadReport, PoolState, ScalePolicy } from "../client/pool-scaling.js";
+import type { ContainerSnapshotInfo, SnapshotListing, StartInstanceType } from "../client/types.js";
 import { POOL_COORDINATOR_INSTANCE } from "../definition/pool.js";
 import type { ContainerDefinition } from "../definition/types.js";
 import { MoorageError } from "../errors.js";
@@ -37,6 +38,8 @@ import { PoolMember } from "./pool-member.js";
 import { proxyToContainer } from "./proxy.js";
 import { DEFAULT_READY_POLL_INTERVAL_MS } from "./readiness.js";
 import { RunLedger } from "./run-ledger.js";
+import { type SnapshotContainer, Snapshots } from "./snapshot.js";
+import { toRpcError } from "./snapshot-plan.js";
 import { checkTerminalOptions, serveTerminal, TerminalTickets } from "./terminal.js";
 import { Timers } from "./timers.js";
 
@@ -46,6 +49,10 @@ export interface ContainerState {
   /** Epoch ms of the last change. */
   lastChange: number;
   exitCode?: number;
+  /** `durable_object` only: the image name the current (or next) run uses. */
+  image?: string;
+  /** `durable_object` only: the size the current (or next) run uses. */
+  instanceType?: StartInstanceType;
 }
 
 /** Symbol-keyed access for tests and the package's own tooling; not reachable over RPC (RPC uses string names). */
@@ -102,6 +109,8 @@ export class MoorageContainer<Env = unknown> extends DurableObject<Env> {
   /** Pools: the hard concurrency limit, load reports, warm `min`, and the coordinator on its reserved instance. */
   readonly #pool: PoolMember;
   readonly #egress: Egress;
+  /** Run-time images, sizes and snapshots (`durable_object`). */
+  readonly #snapshots: Snapshots;
   #instance: string | undefined;
 
   constructor(ctx: DurableObjectState, env: Env, definition: ContainerDefinition, exportName: string) {
@@ -141,6 +150,13 @@ export class MoorageContainer<Env = unknown> extends DurableObject<Env> {
       () => this.#timers.touch(),
       () => this.#timers.touch(),
     );
+    this.#snapshots = new Snapshots({
+      kv: ctx.storage.kv,
+      container: container as unknown as SnapshotContainer,
+      definition,
+      who: () => this.#who(),
+      log: (event, extra) => this.#log(event, extra),
+    });
     const self = this;
     this.#lifecycle = new Lifecycle({
       ctx,
@@ -172,6 +188,7 @@ export class MoorageContainer<Env = unknown> extends DurableObject<Env> {
       },
       // A pool instance below `min` is kept running without traffic.
       busy: () => this.#activity.inflight > 0 || this.#pool.keepAwake(),
+      snapshots: this.#snapshots,
     });
     this.#lifecycle.reconcile();
   }
@@ -309,11 +326,41 @@ export class MoorageContainer<Env = unknown> extends DurableObject<Env> {
    */
   async start(options?: StartOptions): Promise<void> {
     if (options?.instance !== undefined) this.#learnInstance(String(options.instance));
-    if (this.#lifecycle.state.phase === "serving") {
-      this.#pool.changed();
-      return;
+    try {
+      // Image, size and snapshot options are checked before anything runs; a refusal keeps its code over RPC.
+      const plan = this.#snapshots.check(options);
+      if (this.#lifecycle.state.phase === "serving") {
+        const running = this.#snapshots.listing().image;
+        if (plan && (options?.image !== undefined || options?.fromSnapshot !== undefined) && plan.image !== running) {
+          throw new MoorageError(
+            "invalid-option",
+            `start() of ${this.#who()}: it is running image "${running}"; stop() it first to start image "${plan.image}"`,
+          );
+        }
+        this.#pool.changed();
+        return;
+      }
+      await this.#lifecycle.ensureServing(options);
+    } catch (error) {
+      throw toRpcError(error);
     }
-    await this.#lifecycle.ensureServing(options);
+  }
+
+  /**
+   * `durable_object` only: snapshots the whole running container (`persist` directories are not part of it) and
+   * records it; `start({ fromSnapshot: id })` restores it into the same image.
+   */
+  async snapshot(options?: { name?: string }): Promise<ContainerSnapshotInfo> {
+    try {
+      return await this.#snapshots.snapshot(options);
+    } catch (error) {
+      throw toRpcError(error);
+    }
+  }
+
+  /** The recorded image and size choice, persisted directories and whole-container snapshots. */
+  async snapshots(): Promise<SnapshotListing> {
+    return this.#snapshots.listing();
   }
 
   /** Sends `signal` (default SIGTERM); `getState()` reports `stopping` until the exit. SIGKILL follows after the grace period. */
@@ -327,6 +374,14 @@ export class MoorageContainer<Env = unknown> extends DurableObject<Env> {
   }
 
   async getState(): Promise<ContainerState> {
+    const choice = this.#snapshots.listing();
+    const chosen: Pick<ContainerState, "image" | "instanceType"> = {};
+    if (choice.image !== undefined) chosen.image = choice.image;
+    if (choice.instanceType !== undefined) chosen.instanceType = choice.instanceType;
+    return { ...this.#state(), ...chosen };
+  }
+
+  #state(): ContainerState {
     const state = this.#lifecycle.state.snapshot();
     const lastChange = state.since;
     switch (state.phase) {

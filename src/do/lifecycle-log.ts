@@ -7,7 +7,19 @@
  */
 
 /** Every event a Moorage container emits, in lifecycle order. The one list other code and docs refer to. */
-export const LIFECYCLE_EVENTS = ["start", "ready", "stop", "error", "sleep", "hard-timeout", "egress"] as const;
+export const LIFECYCLE_EVENTS = [
+  "start",
+  "ready",
+  "stop",
+  "error",
+  "sleep",
+  "hard-timeout",
+  "egress",
+  /** Persisted directories or the whole container were snapshotted (`kind`, ids, `sizeBytes`, `durationMs`). */
+  "snapshot",
+  /** A start restored snapshots (`kind`, ids, `sizeBytes`, `durationMs` of the start that restored them). */
+  "restore",
+] as const;
 export type LifecycleEvent = (typeof LIFECYCLE_EVENTS)[number];
 
 /** Why a run ended, as reported on `stop` events. */

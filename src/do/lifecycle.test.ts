@@ -267,6 +267,8 @@ describe("RPC surface", () => {
         "renewActivityTimeout",
         "setAllowedHosts",
         "setDeniedHosts",
+        "snapshot",
+        "snapshots",
         "start",
         "stop",
         "terminalTicket",

@@ -16,6 +16,7 @@
  * interception (`egress.ts`) are used, not owned. Nothing here runs inside `blockConcurrencyWhile`: a rejection
  * there resets the object.
  */
+import type { StartInstanceType } from "../client/types.js";
 import type { ContainerDefinition } from "../definition/types.js";
 import { MoorageError } from "../errors.js";
 import type { Egress, InterceptingContainer } from "./egress.js";
@@ -30,6 +31,7 @@ import { type RawPort, rawGetStatus } from "./raw-http.js";
 import { waitUntilReady } from "./readiness.js";
 import type { PendingStop, RunLedger } from "./run-ledger.js";
 import { RunState } from "./run-state.js";
+import type { PreparedStart, Snapshots } from "./snapshot.js";
 import { explainExit, TransientStartWatch } from "./start-failure.js";
 import type { Timers } from "./timers.js";
 
@@ -53,6 +55,14 @@ export interface StartOptions {
   labels?: Record<string, string>;
   /** The instance name, for objects reached without the client's headers. */
   instance?: string;
+  /** `durable_object` only (see `snapshot.ts`): a declared image name, kept for later starts. */
+  image?: string;
+  /** `durable_object` only: this run's size, kept for later starts. */
+  instanceType?: StartInstanceType;
+  /** `durable_object` only: a whole-container snapshot of this instance to start from. */
+  fromSnapshot?: string | { id: string };
+  /** Start without restoring the `persist` directories (they are dropped). */
+  discardPersisted?: boolean;
 }
 
 export interface LifecycleHost {
@@ -71,6 +81,8 @@ export interface LifecycleHost {
   log(event: LifecycleEvent, extra?: Record<string, unknown>): void;
   /** True when requests are in flight (sleep must wait). */
   busy(): boolean;
+  /** Images, sizes and snapshots (`durable_object`); absent: starts pass none of them. */
+  snapshots?: Snapshots;
 }
 
 /** How long a failed start waits for `monitor()` to say how the run ended, for its message. */
@@ -148,6 +160,7 @@ export class Lifecycle {
     const { container, ledger, definition } = this.host;
     let generation = ledger.generation;
     let issued = false;
+    let prepared: PreparedStart | undefined;
     try {
       if (!container.running) {
         this.reconcile();
@@ -161,6 +174,7 @@ export class Lifecycle {
           generation: ledger.generation + 1,
         });
         if (container.running) throw new ObjectError("starting", `moorage: ${this.#who()} is being started`);
+        prepared = this.host.snapshots?.prepareStart(options);
         const startedAt = Date.now();
         generation = ledger.beginRun(startedAt, definition.hardTimeoutSeconds).generation;
         this.state.to("starting", generation);
@@ -171,8 +185,10 @@ export class Lifecycle {
         };
         const entrypoint = options?.entrypoint ?? definition.entrypoint;
         if (entrypoint) startOptions.entrypoint = [...entrypoint];
+        if (prepared) Object.assign(startOptions, prepared.startup);
         container.start(startOptions);
         issued = true;
+        if (prepared) this.host.snapshots?.issued(prepared);
         this.#watch(generation);
         this.host.timers.resetForRun(startedAt);
         await this.host.timers.arm(Math.min(this.host.timers.sleepDueAt, ledger.read().hardDueAt ?? Infinity));
@@ -198,6 +214,7 @@ export class Lifecycle {
           ports: definition.requiredPorts,
           portChecks: ports.attempts,
         });
+        if (prepared) this.host.snapshots?.served(prepared, ledger.read().startedAt);
       }
       if (!ledger.isReady(generation)) {
         const probeStart = Date.now();
@@ -223,11 +240,12 @@ export class Lifecycle {
       this.#transient.served();
       if (ledger.claimStart(generation)) await this.#call("onStart", generation);
     } catch (error) {
-      const failure = this.#transient.judge(
+      const classified = this.#transient.judge(
         await this.#explain(classifyStartError(error, `moorage: ${this.#who()}`), generation),
         error,
         this.#who(),
       );
+      const failure = this.host.snapshots?.explain(prepared, classified) ?? classified;
       if (this.state.is("starting", generation) && !container.running) this.state.to("stopped", generation);
       this.host.log("error", { phase: "start", code: failure.code, message: failure.message });
       await this.#call("onError", generation, failure);
@@ -334,6 +352,14 @@ export class Lifecycle {
     ledger.update(generation, { stopping: pending });
     if (this.state.phase === "starting" || this.state.phase === "serving") {
       this.state.to("stopping", generation, pending.reason);
+    }
+    if (signo !== SIGNALS.SIGKILL && this.host.snapshots) {
+      // `persist` directories are snapshotted while the run can still be read; the grace period starts after.
+      await this.host.snapshots.beforeStop(pending.reason, generation);
+      if (pending.killAt !== undefined) {
+        pending.killAt = Date.now() + this.host.tunables.stopGraceMs;
+        ledger.update(generation, { stopping: pending });
+      }
     }
     try {
       container.signal(signo);

@@ -39,6 +39,8 @@ const REQUIRED: Record<keyof RequiredStub, true> = {
   exec: true,
   execSignal: true,
   terminalTicket: true,
+  snapshot: true,
+  snapshots: true,
 };
 
 /** Compiles only while both assertions hold. */

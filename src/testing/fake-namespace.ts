@@ -9,19 +9,23 @@
 import { MoorageContainerError } from "../client/errors.js";
 import type { ContainerStub } from "../client/stub.js";
 import type { ContainerStartOptions } from "../client/types.js";
+import type { SnapshotPolicy } from "../do/snapshot-plan.js";
 import { HEADERS, stripRoutingHeaders } from "../protocol.js";
 import { execDouble, type TestExecHandler } from "./exec-double.js";
+import { type SnapshotDouble, snapshotDouble } from "./snapshot-double.js";
 import type { RecordedCall, RecordedMethod, TestHandler, TestInstance } from "./types.js";
 
 /** Shared, mutable state of one test context. */
 export interface FakeWorld {
   calls: RecordedCall[];
   instances: Map<string, TestInstance>;
+  /** Images, sizes and snapshots per instance (`durable_object`), like the object's storage. */
+  snapshots: Map<string, SnapshotDouble>;
   now(): number;
 }
 
 export function newInstance(): TestInstance {
-  return { status: "stopped", starts: 0, requests: 0, allowedHosts: [], deniedHosts: [] };
+  return { status: "stopped", starts: 0, requests: 0, restores: 0, allowedHosts: [], deniedHosts: [] };
 }
 
 export function instanceKey(container: string, instance: string): string {
@@ -33,6 +37,7 @@ export function fakeNamespace(
   handler: TestHandler | undefined,
   world: FakeWorld,
   execHandler?: TestExecHandler,
+  policy: SnapshotPolicy = { durable: false, images: [], persist: [], instanceType: "lite" },
 ) {
   // One exec double per instance, kept across stubs like an object's in-memory state.
   const execs = new Map<string, ReturnType<typeof execDouble>>();
@@ -47,7 +52,7 @@ export function fakeNamespace(
   };
   return {
     idFromName: (name: string) => ({ name, toString: () => name }),
-    get: (id: { name: string }) => fakeStub(container, id.name, handler, world, execFor(id.name)),
+    get: (id: { name: string }) => fakeStub(container, id.name, handler, world, execFor(id.name), policy),
   };
 }
 
@@ -57,6 +62,7 @@ function fakeStub(
   handler: TestHandler | undefined,
   world: FakeWorld,
   execs: ReturnType<typeof execDouble> | undefined,
+  policy: SnapshotPolicy,
 ): ContainerStub {
   const state = (): TestInstance => {
     const key = instanceKey(container, instance);
@@ -70,12 +76,33 @@ function fakeStub(
   const record = (method: RecordedMethod, args: unknown[], extra: Partial<RecordedCall> = {}) => {
     world.calls.push({ container, instance, method, args, at: world.now(), ...extra });
   };
-  const ensureRunning = () => {
+  const snapshots = (): SnapshotDouble => {
+    const key = instanceKey(container, instance);
+    let found = world.snapshots.get(key);
+    if (!found) {
+      found = snapshotDouble(policy, `container "${container}" (instance "${instance}")`, world.now);
+      world.snapshots.set(key, found);
+    }
+    return found;
+  };
+  const running = () => state().status === "running" || state().status === "healthy";
+  const ensureRunning = (options?: ContainerStartOptions) => {
     const s = state();
-    if (s.status !== "running" && s.status !== "healthy") {
+    // Checked like the object checks a start: a refusal (another image, an unknown snapshot) starts nothing.
+    const plan = snapshots().start(options, running());
+    if (!running()) {
       s.status = "healthy";
       s.starts++;
     }
+    if (plan) {
+      s.image = plan.image;
+      s.restores = snapshots().restores;
+    }
+  };
+  const stopped = (signal: unknown) => {
+    // Like the object: a stop that is not SIGKILL snapshots the `persist` directories of a running instance.
+    if (running() && signal !== "SIGKILL" && signal !== 9) snapshots().stopped("requested");
+    state().status = "stopped";
   };
   const setHosts = (list: "allowedHosts" | "deniedHosts", update: (hosts: string[]) => string[]) => {
     const s = state();
@@ -104,11 +131,11 @@ function fakeStub(
     },
     async start(options?: ContainerStartOptions) {
       record("start", options === undefined ? [] : [options]);
-      ensureRunning();
+      ensureRunning(options);
     },
     async stop(signal) {
       record("stop", signal === undefined ? [] : [signal]);
-      state().status = "stopped";
+      stopped(signal);
     },
     async destroy() {
       record("destroy", []);
@@ -116,7 +143,21 @@ function fakeStub(
     },
     async getState() {
       record("getState", []);
-      return { status: state().status, lastChange: world.now() } as Awaited<ReturnType<ContainerStub["getState"]>>;
+      const { image, instanceType } = snapshots().listing();
+      return {
+        status: state().status,
+        lastChange: world.now(),
+        ...(image === undefined ? {} : { image }),
+        ...(instanceType === undefined ? {} : { instanceType }),
+      } as Awaited<ReturnType<ContainerStub["getState"]>>;
+    },
+    async snapshot(options) {
+      record("snapshot", options === undefined ? [] : [options]);
+      return snapshots().snapshot(options, running());
+    },
+    async snapshots() {
+      record("snapshots", []);
+      return snapshots().listing();
     },
     async renewActivityTimeout() {
       record("renewActivityTimeout", []);

@@ -191,7 +191,8 @@ describe("types (checked by tsc: `npm run typecheck` fails if they drift)", () =
     expectTypeOf<Real>().toEqualTypeOf<ContainerContext<typeof containerSpecs>>();
     expectTypeOf(explicit).toMatchTypeOf<Real>();
     expectTypeOf(fromSpecs).toMatchTypeOf<Real>();
-    expectTypeOf(inferred.transcoder.get("a")).toEqualTypeOf<ContainerHandle>();
+    // No declared images: a handle that can choose none (`start({ image })` is a type error).
+    expectTypeOf(inferred.transcoder.get("a")).toEqualTypeOf<ContainerHandle<never>>();
     expectTypeOf(inferred.transcoder.any()).toEqualTypeOf<FetchHandle>();
     // @ts-expect-error: unknown containers are type errors
     inferred.api;

@@ -9,6 +9,8 @@ import { createContainerContext } from "../client/context.js";
 import { randomSource, systemClock } from "../client/retry.js";
 import type { Clock, ContainerSpec } from "../client/types.js";
 import { bindingName, DEFAULT_POOL_SIZE } from "../definition/naming.js";
+import type { ContainerDefinition } from "../definition/types.js";
+import { policyOf, type SnapshotPolicy } from "../do/snapshot-plan.js";
 import { type FakeWorld, fakeNamespace, instanceKey, newInstance } from "./fake-namespace.js";
 import type {
   SpecsOf,
@@ -52,11 +54,17 @@ export function createContainerTestContext(
 
   const clock = options.realTime ? systemClock : virtualClock();
   const origin = clock.now();
-  const world: FakeWorld = { calls: [], instances: new Map(), now: () => clock.now() - origin };
+  const world: FakeWorld = { calls: [], instances: new Map(), snapshots: new Map(), now: () => clock.now() - origin };
   const env = Object.fromEntries(
     specs.map((spec) => [
       spec.binding,
-      fakeNamespace(spec.exportName, handlers[spec.exportName], world, options.exec?.[spec.exportName]),
+      fakeNamespace(
+        spec.exportName,
+        handlers[spec.exportName],
+        world,
+        options.exec?.[spec.exportName],
+        snapshotPolicy(spec, options.definitions?.[spec.exportName]),
+      ),
     ]),
   );
   const {
@@ -65,6 +73,7 @@ export function createContainerTestContext(
     maxInstances: _maxInstances,
     specs: _specs,
     exec: _exec,
+    definitions: _definitions,
     ...clientOptions
   } = options;
   const containers = createContainerContext(env, specs, { ...clientOptions, random: randomSource(seed ?? 0), clock });
@@ -83,12 +92,20 @@ export function createContainerTestContext(
     reset: () => {
       world.calls.length = 0;
       world.instances.clear();
+      world.snapshots.clear();
     },
     bindings: Object.freeze({ ...env }),
   };
   return Object.defineProperties({ ...containers }, Object.getOwnPropertyDescriptors(controls)) as TestContainerContext<
     readonly ContainerSpec[]
   >;
+}
+
+/** The declaration's rules when given, else the spec's image names (no `persist`). */
+function snapshotPolicy(spec: ContainerSpec, definition: ContainerDefinition | undefined): SnapshotPolicy {
+  if (definition) return policyOf(definition);
+  const images = spec.images ?? [];
+  return { durable: images.length > 0, images, persist: [], instanceType: "lite" };
 }
 
 function specFor(exportName: string, maxInstances: TestContextOptions["maxInstances"]): ContainerSpec {

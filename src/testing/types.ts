@@ -3,6 +3,7 @@
  * (`ContainerContext<S>`), plus a few inspection members.
  */
 import type { ContainerContext, ContainerContextOptions, ContainerSpec, ContainerState } from "../client/types.js";
+import type { ContainerDefinition } from "../definition/types.js";
 import type { TestExecHandler } from "./exec-double.js";
 
 /** Where a request to the double was routed. */
@@ -34,7 +35,9 @@ export type RecordedMethod =
   | "egress.setDenied"
   | "exec"
   | "execSignal"
-  | "terminalTicket";
+  | "terminalTicket"
+  | "snapshot"
+  | "snapshots";
 
 /** One call that reached an instance. A `fetch` is recorded once per attempt. */
 export interface RecordedCall {
@@ -58,6 +61,10 @@ export interface TestInstance {
   starts: number;
   /** Requests that reached the handler (cold-start signals included). */
   requests: number;
+  /** `durable_object`: the image name the last start ran. */
+  image?: string;
+  /** `durable_object`: starts that restored `persist` directories or a whole-container snapshot. */
+  restores: number;
   allowedHosts: string[];
   deniedHosts: string[];
 }
@@ -71,6 +78,11 @@ export interface TestContextOptions extends Omit<ContainerContextOptions, "rando
   maxInstances?: number | Record<string, number>;
   /** Plays `exec` per container: `{ shell: (cmd, info) => ({ exitCode: 0, stdout: "hi\n" }) }`. */
   exec?: Readonly<Record<string, TestExecHandler>>;
+  /**
+   * The generated `definitions` (or some of them): with one, a container's images, `persist` and size follow its
+   * declaration exactly. Without, a spec's `images` are taken as declared, with no `persist`.
+   */
+  definitions?: Readonly<Record<string, ContainerDefinition>>;
 }
 
 /** Inspection members of the test double. */

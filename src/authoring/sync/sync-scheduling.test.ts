@@ -20,7 +20,13 @@ describe("sync: scheduling, placement, rollout", () => {
     await syncWranglerConfig({ projectRoot: dir, containers: declare({ entity: plain }) });
     expect(entry(await read(dir))).toMatchObject({ image: "./containers/entity/Dockerfile", instance_type: "basic" });
 
-    const durable = { ...plain, schedulingPolicy: "durable_object" as const, persist: ["/data"] };
+    // "basic" is not a size the platform's start() takes, so the durable_object declaration names another.
+    const durable = {
+      ...plain,
+      instanceType: "standard-1" as const,
+      schedulingPolicy: "durable_object" as const,
+      persist: ["/data"],
+    };
     const second = await syncWranglerConfig({ projectRoot: dir, containers: declare({ entity: durable }) });
     expect(entry(await read(dir))).toEqual({
       class_name: "EntityContainer",

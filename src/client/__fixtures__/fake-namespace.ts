@@ -46,6 +46,8 @@ export function fakeNamespace(script: Script) {
         exec: call("exec"),
         execSignal: call("execSignal"),
         terminalTicket: call("terminalTicket"),
+        snapshot: call("snapshot"),
+        snapshots: call("snapshots"),
         allowHost: call("allowHost"),
         denyHost: call("denyHost"),
         removeAllowedHost: call("removeAllowedHost"),
