@@ -27,6 +27,16 @@ function post(body: unknown, init: RequestInit = {}): Request {
   });
 }
 
+/** A JSON call whose body is `stream`, with no Content-Length. */
+function streamed(stream: ReadableStream<Uint8Array>): Request {
+  return new Request(URL_, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: stream,
+    duplex: "half",
+  } as RequestInit);
+}
+
 interface Answer {
   result: JsonValue;
   error: { code: string; message: string; issues?: Array<{ message: string; path?: unknown[] }> };
@@ -128,12 +138,7 @@ describe("createRpcHandler", () => {
         if (pulls > 1000) controller.close();
       },
     });
-    const request = new Request(URL_, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: stream,
-      duplex: "half",
-    } as RequestInit);
+    const request = streamed(stream);
     expect(request.headers.get("content-length")).toBeNull();
     const { status, body } = await call(rpc, request);
     expect(status).toBe(413);
@@ -407,12 +412,7 @@ describe("createRpcHandler", () => {
         } else controller.error(new Error("connection reset by peer"));
       },
     });
-    const request = new Request(URL_, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: stream,
-      duplex: "half",
-    } as RequestInit);
+    const request = streamed(stream);
     const { status, headers, body } = await call(rpc, request);
     expect(status).toBe(400);
     expect(headers.get("content-type")).toMatch(/^application\/json/);
