@@ -18,9 +18,11 @@
  * (shipped in Moorage's sidecar image). When the kernel lacks the hook the sidecar says so in its log and
  * `GET /status` (the iptables rules still hold for everything but hand-written frames).
  */
-import { spawn } from "node:child_process";
+import { loadRules } from "./load-rules.js";
 
 export const LINK_TABLE = "moorage_link";
+/** `nft` reads the script from stdin. */
+const NFT_ARGS = ["-f", "-"];
 
 export interface LinkPlan {
   /** The interface to the docker bridge (eth0). */
@@ -64,22 +66,6 @@ export function linkRules(plan: LinkPlan): string {
   ].join("\n");
 }
 
-export function runNft(script: string, binary = "nft"): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(binary, ["-f", "-"], { stdio: ["pipe", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on("error", (err) => reject(new Error(`${binary}: ${err.message}`)));
-    child.on("close", (code) => {
-      if (code === 0) resolve();
-      else reject(new Error(`${binary} exited with ${code}: ${stderr.trim().split("\n")[0] ?? ""}`));
-    });
-    child.stdin.end(script);
-  });
-}
-
 /** Owns the link-layer chain: installs it, then re-creates it when workerd's port changes. */
 export class LinkGuard {
   constructor(
@@ -88,13 +74,13 @@ export class LinkGuard {
   ) {}
 
   async install(): Promise<void> {
-    await runNft(linkRules(this.plan), this.binary);
+    await loadRules(this.binary, NFT_ARGS, linkRules(this.plan));
   }
 
   async setWorkerdPort(port: number | undefined): Promise<void> {
     if (port === this.plan.workerdPort) return;
     const next = { ...this.plan, workerdPort: port };
-    await runNft(linkRules(next), this.binary);
+    await loadRules(this.binary, NFT_ARGS, linkRules(next));
     this.plan = next;
   }
 }

@@ -22,7 +22,10 @@
  * Boundary: builds rule text (pure) and runs `iptables-restore`/`ip6tables-restore`; needs CAP_NET_ADMIN
  * (workerd grants it to the sidecar). Chains are Moorage's own and are replaced whole on every change.
  */
-import { spawn } from "node:child_process";
+import { loadRules } from "./load-rules.js";
+
+/** `iptables-restore` keeps every table's other chains (`--noflush`) and waits for the xtables lock. */
+const RESTORE_ARGS = ["--noflush", "--wait"];
 
 export const NAT_CHAIN = "MOORAGE_OUT";
 export const FILTER_CHAIN = "MOORAGE_FILTER";
@@ -151,22 +154,6 @@ export function sidecarCgroupPath(procSelfCgroup: string, kernelRelease: string)
   return path;
 }
 
-export function runRestore(rules: string, binary: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(binary, ["--noflush", "--wait"], { stdio: ["pipe", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on("error", (err) => reject(new Error(`${binary}: ${err.message}`)));
-    child.on("close", (code) => {
-      if (code === 0) resolve();
-      else reject(new Error(`${binary} exited with ${code}: ${stderr.trim()}`));
-    });
-    child.stdin.end(rules);
-  });
-}
-
 export interface FirewallBinaries {
   ipv4: string;
   ipv6: string;
@@ -192,10 +179,10 @@ export class Firewall {
   }
 
   async install(): Promise<void> {
-    await runRestore(ipv4Rules(this.plan, this.hooks), this.bin.ipv4);
+    await loadRules(this.bin.ipv4, RESTORE_ARGS, ipv4Rules(this.plan, this.hooks));
     this.hooks = { ...this.hooks, nat: true, filter: true, input: true };
     try {
-      await runRestore(ipv6Rules(this.plan, this.hooks), this.bin.ipv6);
+      await loadRules(this.bin.ipv6, RESTORE_ARGS, ipv6Rules(this.plan, this.hooks));
       this.hooks.ip6 = true;
       this.ipv6 = "rules: loopback only";
     } catch (err) {
@@ -209,7 +196,7 @@ export class Firewall {
   async setWorkerd(workerd: { ip: string; port: number } | undefined): Promise<void> {
     if (workerd?.ip === this.plan.workerd?.ip && workerd?.port === this.plan.workerd?.port) return;
     const next = { ...this.plan, workerd };
-    await runRestore(ipv4Rules(next, this.hooks), this.bin.ipv4);
+    await loadRules(this.bin.ipv4, RESTORE_ARGS, ipv4Rules(next, this.hooks));
     this.plan = next;
   }
 }
