@@ -205,7 +205,7 @@ function poolTargets(r: Results): Target[] {
     name: "Two Workers (isolates) on one pool see the same scaling decision",
     rule: "same decision",
     value:
-      "not measured: wrangler dev runs the bench Worker in one isolate; a second Worker bound to the same namespace is not in the fixture yet (the coordinator's decision is what every isolate reads: see the step's timeline)",
+      "not measured: the fixture is one Worker (one isolate); it needs a second Worker in the same wrangler dev bound to the pool's namespace (script_name). Every isolate reads the coordinator's decision: see the step's timeline",
     met: undefined,
   });
   return out;

@@ -35,16 +35,18 @@ async function setMode(ctx: BenchContext, mode: string) {
 }
 
 /**
- * Starts all 8 instances (4 per pool) and resets their modes: the pools' cold start, not measured. A start the
- * engine refuses is tried again (3 times, 5 s apart) before the scenario gives up with the instance's answer: the
- * committed 2026-12-01 run lost every pool row to one refused start ("Container failed to start", late in the run).
+ * Starts all 8 instances (4 per pool) and resets their modes: the pools' cold start, not measured. One at a time,
+ * and a start the engine refuses is tried again (3 times, 5 s apart) before the scenario gives up with the
+ * instance's answer. Why: the committed 2026-12-01 run lost every pool row here; 8 starts at once on the shared
+ * engine make most of them fail with workerd's "Container failed to start" (seen again at 12:40 UTC, 47 s into a
+ * `--only pools` run), for raw `getRandom` and Moorage alike, and the scenario gave up on the first one.
  */
 export async function startPools(ctx: BenchContext): Promise<void> {
   const starts = [PATHS[0], PATHS[1]].flatMap((p) =>
     Array.from({ length: SIZE }, (_, k) => instancePath(p?.name ?? "", k, "/mode?set=normal")),
   );
-  await Promise.all(
-    starts.map(async (path) => {
+  for (const path of starts) {
+    await (async () => {
       for (let attempt = 1; ; attempt++) {
         const r = await trySend(ctx.worker, path, { method: "POST", timeoutMs: 60_000 });
         if (r.status === 200) return;
@@ -56,8 +58,8 @@ export async function startPools(ctx: BenchContext): Promise<void> {
         ctx.log(`pools: POST ${path} answered ${r.status}; trying again in 5 s`);
         await new Promise((resolve) => setTimeout(resolve, 5_000));
       }
-    }),
-  );
+    })();
+  }
 }
 
 export async function pools(ctx: BenchContext, requestsPerPath = 200, concurrency = 8, chunks = 4): Promise<PoolRow[]> {
