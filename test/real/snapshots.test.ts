@@ -112,6 +112,8 @@ describe.skipIf(skipped)("snapshots and run-time images (real containers)", () =
   test("restoring /data into another image is refused before anything starts; discardPersisted starts it bare", async () => {
     await call("/c/n-2/write?path=/data/keep.txt&text=base%20data");
     await call("/stop/n-2");
+    const kept = ((await call("/state/n-2")).json().snapshots as { persisted: { dirs: { id: string }[] } }).persisted;
+    snapshotIds.volumes.push(...kept.dirs.map((d) => `workerd-snap-${d.id}`));
     const refused = await call("/start/n-2?image=alt");
     expect(refused.status).toBe(500);
     expect(refused.json()).toMatchObject({ error: "snapshot-image-mismatch" });

@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { parse as parseJsonc } from "jsonc-parser";
 import type { DiscoveredContainer } from "../../authoring/discover.js";
 import { className } from "../../definition/naming.js";
+import { isCrash, withCrashLines } from "./crash-lines.js";
 import { type EngineWatch, watchEngine } from "./engine-watch.js";
 import { type InspectorServerOptions, startInspectorServer } from "./server.js";
 import { type DeclaredContainer, InspectorState } from "./state.js";
@@ -73,7 +74,11 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
   }
   const onLine = (line: string) => {
     const record = parseRecordLine(line);
-    if (record) state.apply(record);
+    if (!record) return;
+    // A crash's stop event carries its last lines, read from the local engine (the object cannot read them).
+    if (isCrash(record) && options.dockerHost)
+      void withCrashLines(record, options.dockerHost).then((r) => state.apply(r));
+    else state.apply(record);
   };
   const splitters = { stdout: new LineSplitter(onLine), stderr: new LineSplitter(onLine) };
   return {

@@ -397,14 +397,18 @@ export function describe(r: TappedRecord): string {
         return `serving (no readyOn probes)${ms(r.sinceStartMs) ? `, ${ms(r.sinceStartMs)} since start` : ""}`;
       }
       return `readyOn passed${ms(r.probeMs) ? ` in ${ms(r.probeMs)}` : ""}${ms(r.sinceStartMs) ? `, ${ms(r.sinceStartMs)} since start` : ""}`;
-    case "stop":
-      return [
+    case "stop": {
+      const summary = [
         num(r.exitCode) === undefined ? undefined : `exit ${r.exitCode}`,
         str(r.reason),
         ms(r.runMs) && `ran ${ms(r.runMs)}`,
       ]
         .filter(Boolean)
         .join(", ");
+      // A crash's last lines (`crash-lines.ts`), newest last.
+      const lines = Array.isArray(r.lastLines) ? r.lastLines.filter((l): l is string => typeof l === "string") : [];
+      return lines.length > 0 ? `${summary}; last lines:\n${lines.join("\n")}` : summary;
+    }
     case "error":
       return `${str(r.phase) ?? "error"}: ${str(r.message) ?? ""}`;
     case "sleep":
