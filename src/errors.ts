@@ -59,6 +59,14 @@ export const ERROR_CODES = {
     layer: "client",
     meaning: "an exec gave no exit code (ExecError.execCode says why: not found, timeout, output cap)",
   },
+  // ...and why, in ExecError.execCode (with "exec-failed" itself: the platform refused to start the process)
+  "command-not-found": { layer: "client", meaning: "exec: the command does not exist in the image (the shell's 127)" },
+  "command-not-executable": { layer: "client", meaning: "exec: the command exists but cannot run (the shell's 126)" },
+  "exec-timeout": { layer: "client", meaning: "exec: the command ran past timeoutMs and was killed" },
+  "exec-output-too-large": {
+    layer: "client",
+    meaning: "execOutput: stdout plus stderr exceeded maxOutputBytes (use exec() and read the streams)",
+  },
   "terminal-failed": {
     layer: "client",
     meaning: "terminal() could not open its WebSocket (the ticket was refused or too many were being opened)",

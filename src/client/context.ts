@@ -11,6 +11,7 @@ import { inspecting, inspectRecord, type RequestRecord, writeRecord } from "../r
 import { MoorageContainerError } from "./errors.js";
 import { containerHandle, fetchHandle } from "./handle.js";
 import { type LoadTracker, loadFor } from "./load.js";
+import { poolExec } from "./pool-exec.js";
 import { hedgeStateFor, resolveHedge } from "./pool-hedge.js";
 import { type PoolState, scalePolicyOf } from "./pool-scaling.js";
 import { PoolView, poolViewFor } from "./pool-view.js";
@@ -108,7 +109,8 @@ function accessor(
       const policy = resolvePolicy(spec.exportName, jitter, options.retry, retry);
       // A declared pool spreads over its active instances only (see pool-view.ts).
       const index = Math.floor(ctx.random() * (view()?.active(ctx.clock.now()) ?? poolSize(spec)));
-      return fetchHandle(ctx, { kind: "instance", instance: poolInstanceName(index) }, policy);
+      const route: Route = { kind: "instance", instance: poolInstanceName(index) };
+      return { ...fetchHandle(ctx, route, policy), ...poolExec(ctx, route) };
     },
     pool(pool) {
       const retry = resolvePolicy(spec.exportName, jitter, options.retry, pool);
@@ -132,7 +134,7 @@ function accessor(
       const setup = hedge
         ? { policy: hedge, state: hedgeStateFor(namespace()), idempotent: pool?.idempotent }
         : undefined;
-      return fetchHandle(ctx, route, retry, undefined, setup);
+      return { ...fetchHandle(ctx, route, retry, undefined, setup), ...poolExec(ctx, route) };
     },
     poolState: readState,
   };

@@ -8,6 +8,8 @@
  * clock. A command that cannot start rejects `exitCode` with a typed `ExecError`, never a silent 127.
  * Boundary: client side only; talks to the object through `ContainerStub.exec` / `execSignal`.
  */
+
+import type { ErrorCode } from "../errors.js";
 import { createFrameDecoder, decodeJson, EXEC_FRAME, type ExecEndFrame, type ExecStartFrame } from "../exec-wire.js";
 import { MoorageContainerError } from "./errors.js";
 import type { ContainerStub } from "./stub.js";
@@ -45,6 +47,8 @@ export interface ExecResult {
 export interface ContainerProcess {
   /** The process id inside the container's namespace as the platform reports it. */
   readonly pid: number;
+  /** The instance it runs on (for `any()` / `pool()`, the one the call chose: `poolInstance(i)` reaches it again). */
+  readonly instance: string;
   readonly stdout: ReadableStream<Uint8Array>;
   readonly stderr: ReadableStream<Uint8Array>;
   /** Resolves with the exit code; rejects with `ExecError` (cannot start, timeout) or the abort reason. */
@@ -55,13 +59,16 @@ export interface ContainerProcess {
   output(options?: { maxOutputBytes?: number }): Promise<ExecResult>;
 }
 
-export type ExecErrorCode =
+/** Why an exec failed: a code of the one registry (`ERROR_CODES` in `../errors.ts`). */
+export type ExecErrorCode = Extract<
+  ErrorCode,
   | "command-not-found"
   | "command-not-executable"
   | "exec-failed"
   | "exec-timeout"
   | "exec-output-too-large"
-  | "invalid-option";
+  | "invalid-option"
+>;
 
 /** Why an exec gave no usable exit code. `code` says which; the message names the command and the fix. */
 export class ExecError extends MoorageContainerError {
@@ -255,6 +262,7 @@ export async function execOn(
 
   return {
     pid: start?.pid ?? 0,
+    instance: who.instance,
     stdout,
     stderr,
     exitCode,

@@ -15,6 +15,7 @@ export {
   type ExecOutputOptions,
   type ExecResult,
 } from "./exec.js";
+export type { PoolExec, PoolExecResult } from "./pool-exec.js";
 export { CONTAINER_ORIGIN, isReplayableBody } from "./request.js";
 export {
   backoffDelay,
@@ -50,6 +51,7 @@ export type {
   ContainerState,
   EgressControl,
   FetchHandle,
+  PoolHandle,
   PoolOptions,
   RetryOptions,
 } from "./types.js";

@@ -216,7 +216,7 @@ async function wantsRetry(
  * the instances the pool can still add); once all were tried, any but the last one, so a retry never lands on the
  * instance that just failed (unless the pool has one instance).
  */
-function pickUntried(
+export function pickUntried(
   size: number,
   active: number,
   tried: number[],

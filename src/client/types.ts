@@ -8,6 +8,7 @@
 
 import type { CustomInstanceType, NamedInstanceType } from "../definition/instance-types.js";
 import type { ContainerProcess, ExecOptions, ExecOutputOptions, ExecResult } from "./exec.js";
+import type { PoolExec } from "./pool-exec.js";
 import type { TerminalOptions } from "./terminal.js";
 
 /** One container as generated code lists it: `{ exportName: "transcoder", binding: "CONTAINER_TRANSCODER" }`. */
@@ -65,14 +66,14 @@ export interface ContainerAccessor<Image extends string = string> {
    * A random instance of the pool (`moorage:pool:0` ... `moorage:pool:(maxInstances-1)`, a namespace `get()`
    * cannot reach), picked once per call to `any()`.
    */
-  any(options?: RetryOptions): FetchHandle;
+  any(options?: RetryOptions): PoolHandle;
   /**
    * Like `any()`, but a failed attempt (by default: a thrown error, a 5xx, or a signal) is retried on another
    * instance of the pool, up to `attempts` instances in all. A 5xx or a throw may mean the app already ran the
    * request, so those fail over only for idempotent requests (GET/HEAD/OPTIONS, `Idempotency-Key`, or
    * `{ idempotent: true }`); signals that prove it never arrived fail over for any method.
    */
-  pool(options?: PoolOptions): FetchHandle;
+  pool(options?: PoolOptions): PoolHandle;
   /**
    * The pool's current state as its coordinator sees it, from the load every instance reports: the scaling
    * decision (`desired` active instances, `panic`), the averages behind it, and each instance's last report.
@@ -95,6 +96,12 @@ export interface FetchHandle {
   /** The same target, but requests go to container port `port` instead of the default port. */
   port(port: number): FetchHandle;
 }
+
+/**
+ * What `any()` and `pool()` return: HTTP to the pool, plus `exec` / `execOutput` on the instance the call chooses
+ * (`process.instance` / `result.instance` names it; `poolInstance(i)` reaches it again).
+ */
+export interface PoolHandle extends FetchHandle, PoolExec {}
 
 /** One named instance: HTTP plus lifecycle and runtime egress control over Durable Object RPC. */
 export interface ContainerHandle<Image extends string = string> extends FetchHandle {

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { ExecError } from "../client/exec.js";
+import { isErrorCode } from "../errors.js";
 import type { TestExecHandler } from "./exec-double.js";
 import { createContainerTestContext } from "./test-context.js";
 
@@ -140,7 +141,9 @@ describe("exec on the test double", () => {
       .get("a")
       .execOutput(["spam"], { maxOutputBytes: 10 })
       .catch((e: unknown) => e);
-    expect(error).toMatchObject({ execCode: "exec-output-too-large" });
+    expect(error).toMatchObject({ code: "exec-failed", execCode: "exec-output-too-large" });
+    // One registry: the reason is a registered code too.
+    expect(isErrorCode((error as ExecError).execCode)).toBe(true);
     expect((error as Error).message).toContain(
       "wrote more than maxOutputBytes 10 bytes; raise maxOutputBytes, or use exec()",
     );
@@ -151,5 +154,19 @@ describe("exec on the test double", () => {
     await expect(c.shell.get("a").execOutput(["ls"])).rejects.toThrow(
       'no exec handler for container "shell"; pass one: createContainerTestContext({ ... }, { exec: { shell:',
     );
+  });
+
+  it("any() and pool() run the command on the instance they choose, and say which", async () => {
+    const c = context({ exec: { shell: (_cmd, info) => ({ exitCode: 0, stdout: `on ${info.instance}\n` }) } });
+    const r = await c.shell.pool().execOutput("hostname");
+    expect(r.instance).toMatch(/^moorage:pool:[0-2]$/);
+    expect(r).toEqual({ exitCode: 0, stdout: `on ${r.instance}\n`, stderr: "", instance: r.instance });
+    const process = await c.shell.any().exec(["true"]);
+    expect(await process.exitCode).toBe(0);
+    expect(process.instance).toMatch(/^moorage:pool:[0-2]$/);
+    expect(c.callsTo("shell", process.instance).map((x) => x.method)).toContain("exec");
+    // The chosen instance is a pool member like any other: poolInstance(N) reaches it again.
+    const index = Number(r.instance.split(":").at(-1));
+    expect((await c.shell.poolInstance(index).execOutput("hostname")).stdout).toBe(`on ${r.instance}\n`);
   });
 });

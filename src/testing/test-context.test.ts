@@ -5,7 +5,7 @@
  */
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { createContainerContext } from "../client/context.js";
-import type { ContainerContext, ContainerHandle, FetchHandle } from "../client/types.js";
+import type { ContainerContext, ContainerHandle, PoolHandle } from "../client/types.js";
 import { poolInstanceName } from "../definition/naming.js";
 import { HEADERS } from "../protocol.js";
 import { coldStart } from "./cold-start.js";
@@ -193,7 +193,7 @@ describe("types (checked by tsc: `npm run typecheck` fails if they drift)", () =
     expectTypeOf(fromSpecs).toMatchTypeOf<Real>();
     // No declared images: a handle that can choose none (`start({ image })` is a type error).
     expectTypeOf(inferred.transcoder.get("a")).toEqualTypeOf<ContainerHandle<never>>();
-    expectTypeOf(inferred.transcoder.any()).toEqualTypeOf<FetchHandle>();
+    expectTypeOf(inferred.transcoder.any()).toEqualTypeOf<PoolHandle>();
     // @ts-expect-error: unknown containers are type errors
     inferred.api;
     // @ts-expect-error: unknown containers are type errors, with specs too
