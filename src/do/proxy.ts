@@ -12,24 +12,18 @@
  *
  * Boundary: one request. Deciding whether the container is serving, and classifying failures, is the caller's.
  */
-import { INTERNAL_HEADER_PREFIX, PLATFORM_TARGET_PORT_HEADER } from "../protocol.js";
+import { INTERNAL_HEADER_PREFIX, stripRoutingHeaders } from "../protocol.js";
 import { declaredLength, type Release, releasingBody } from "./activity.js";
 import { proxyWebSocket } from "./websocket.js";
 
-/** Headers that route a request to the object and must never reach the app (`isRoutingHeader` in protocol.ts). */
+/** Moorage's own headers: never passed back from the app's responses (so `moorage-error` always comes from Moorage). */
 const MOORAGE_PREFIX = INTERNAL_HEADER_PREFIX;
 /** Largest declared body released at headers time instead of at its end. */
 const SMALL_BODY = 1 << 20;
 
-/** Headers for the app: the caller's minus every routing header. */
+/** Headers for the app: the caller's minus every routing header (`isRoutingHeader` in protocol.ts). */
 export function appRequestHeaders(incoming: Headers): Headers {
-  const headers = new Headers(incoming);
-  const drop: string[] = [];
-  for (const name of headers.keys()) {
-    if (name.startsWith(MOORAGE_PREFIX) || name === PLATFORM_TARGET_PORT_HEADER) drop.push(name);
-  }
-  for (const name of drop) headers.delete(name);
-  return headers;
+  return stripRoutingHeaders(new Headers(incoming));
 }
 
 function hasMoorageHeader(headers: Headers): boolean {
