@@ -8,6 +8,7 @@
  *   the example's other dependencies (wrangler, valibot, workers-types) from the repo's own node_modules.
  * - The renderer image imports `moorage/bridge`. A real app's Dockerfile would `npm install moorage`; here the
  *   built package (package.json + dist) is copied into the build context as `containers/node_modules/moorage`.
+ * - The terminal page's xterm.js and its CSS are copied from node_modules into `public/vendor` (served as assets).
  * - `.dev.vars` is created from `.dev.vars.example` when missing (never overwritten).
  * - The Secrets Store value behind `SIGNING_KEYS` is seeded into wrangler's local store with wrangler's own
  *   `secrets-store secret create` (no `--remote`: local, offline).
@@ -70,6 +71,14 @@ export function setup({
   copyFileSync(join(repoRoot, "package.json"), join(vendored, "package.json"));
   cpSync(dist, join(vendored, "dist"), { recursive: true });
   log(`copied moorage (package.json + dist) into ${relative(appDir, vendored)} for the renderer image`);
+
+  // The terminal page's xterm.js, served as the app's own assets (public/vendor), so the page needs no network.
+  const vendor = join(appDir, "public", "vendor");
+  mkdirSync(vendor, { recursive: true });
+  const xterm = join(appDir, "node_modules", "@xterm", "xterm");
+  copyFileSync(join(xterm, "lib", "xterm.js"), join(vendor, "xterm.js"));
+  copyFileSync(join(xterm, "css", "xterm.css"), join(vendor, "xterm.css"));
+  log("copied xterm.js and xterm.css into public/vendor for the terminal page");
 
   const devVars = join(appDir, ".dev.vars");
   if (!existsSync(devVars)) {

@@ -8,9 +8,13 @@
  *   GET  /docs/:id/{info,env,build-info,stats,boom}   renderer diagnostics (see containers/renderer)
  *   GET  /docs/:id/slow?ms=&deadlineMs=   a slow render, abandoned after the app's own deadline
  *   GET  /docs/:id/preview          WebSocket live preview (upgrade passes through)
+ *   GET  /docs/:id/terminal?cols=&rows=   WebSocket: a shell in the renderer (`get(id).terminal()`)
+ *   POST /docs/:id/exec             run one command in the renderer ({ cmd }) (`get(id).execOutput()`)
+ *   GET  /terminal?id=              the terminal page (public/terminal.html: xterm.js, served from the app's assets)
  *   POST /docs/:id/callback         the renderer calls back into the app through the bridge ({ mode })
  *   GET  /thumbs?w=                 a thumbnail from any pool instance (`any()`)
  *   GET  /thumbs/pool?w=&attempts=  the same with failover (`pool({ attempts })`)
+ *   POST /thumbs/exec               run one command on the pool instance pool() chooses ({ cmd }); says which
  *   POST /thumbs/:index/poison      make pool instance `index` fail ({ mode: "5xx" | "die" | "off" })
  *   GET  /thumbs/:member/info       boot id of pool instance `member` (a number) or of the entity `member` (get)
  *   GET  /fetch/:id?url=            the firewalled fetcher downloads a URL
@@ -42,6 +46,16 @@ async function bodyJson(request: Request): Promise<Record<string, unknown>> {
   return text ? (JSON.parse(text) as Record<string, unknown>) : {};
 }
 
+/** An exec's result as JSON; a failed one as `{ error, message }` (an ExecError says why in `execCode`). */
+async function execJson(run: () => Promise<unknown>): Promise<Response> {
+  try {
+    return json(await run());
+  } catch (error) {
+    const e = error as { execCode?: string; code?: string; message?: string };
+    return json({ error: e.execCode ?? e.code ?? "exec-failed", message: String(e.message) }, 400);
+  }
+}
+
 async function docs(request: Request, env: Env, id: string, action: string, url: URL): Promise<Response> {
   const doc = containers(env).renderer.get(id);
   switch (action) {
@@ -54,6 +68,17 @@ async function docs(request: Request, env: Env, id: string, action: string, url:
       return doc.fetch(new Request(new URL("/ws", "http://container"), request));
     case "callback":
       return doc.fetch("/callback", { method: "POST", body: await request.text() });
+    case "terminal": {
+      if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+        return json({ error: "open this with a WebSocket (the page at /terminal does)" }, 426);
+      }
+      const size = (name: string) => (url.searchParams.has(name) ? Number(url.searchParams.get(name)) : undefined);
+      return doc.terminal({ cols: size("cols"), rows: size("rows") });
+    }
+    case "exec": {
+      const { cmd } = await bodyJson(request);
+      return execJson(() => doc.execOutput(String(cmd ?? ""), { timeoutMs: 30_000 }));
+    }
     case "slow": {
       // A deadline of the app's own (?deadlineMs=) or the caller going away aborts the container call; either way
       // the container must not stay awake for a request nobody waits for.
@@ -120,6 +145,11 @@ async function route(request: Request, env: Env): Promise<Response> {
       if (second === "pool") {
         const attempts = Number(url.searchParams.get("attempts") ?? 3);
         return c.thumbnailer.pool({ attempts }).fetch(`/thumb?w=${w}`);
+      }
+      if (second === "exec") {
+        // Runs where pool() sends it; the answer's `instance` says which member that was.
+        const { cmd } = await bodyJson(request);
+        return execJson(() => c.thumbnailer.pool().execOutput(String(cmd ?? ""), { timeoutMs: 30_000 }));
       }
       // `/thumbs/2/...` is pool member 2 (get() cannot name pool members: they live in Moorage's own namespace);
       // any other segment is an entity id of its own, reached with get().
