@@ -25,6 +25,10 @@ export function proxyWebSocket(
   const server = pair[1];
   container.accept();
   server.accept();
+  // From compatibility date 2026-03-17 (websocket_standard_binary_type) binary messages arrive as Blob, which
+  // `send()` does not take: ask for ArrayBuffer on both sides so binary frames pass through byte for byte.
+  (container as { binaryType?: string }).binaryType = "arraybuffer";
+  (server as { binaryType?: string }).binaryType = "arraybuffer";
 
   const forward = (from: WebSocket, to: WebSocket, failure: string) => {
     from.addEventListener("message", (event: MessageEvent) => {

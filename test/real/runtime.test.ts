@@ -151,6 +151,19 @@ describe.skipIf(skipped)("Moorage's Durable Object runtime on ctx.container", ()
     expect(echoed).toBe("hello over moorage");
     socket.close();
 
+    // Binary frames too (workerd hands an accepted socket's binary messages over as Blob by default).
+    const binary = new WebSocket(url(`/c/probe/${id}/ws`).replace(/^http/, "ws"));
+    binary.binaryType = "arraybuffer";
+    const bytes = await new Promise<number[]>((resolve, reject) => {
+      binary.addEventListener("open", () => binary.send(new Uint8Array([0, 1, 2, 250, 255])));
+      binary.addEventListener("message", (event) => resolve([...new Uint8Array(event.data as ArrayBuffer)]));
+      binary.addEventListener("close", (event) => reject(new Error(`closed ${event.code} ${event.reason}`)));
+      binary.addEventListener("error", () => reject(new Error("websocket error")));
+      setTimeout(() => reject(new Error("no binary echo within 20 s")), 20_000);
+    });
+    expect(bytes).toEqual([0, 1, 2, 250, 255]);
+    binary.close();
+
     await op("probe", id, "stop");
     await until("the stop", async () => (await op("probe", id, "state")).body.state.status === "stopped", 20_000);
     expect((await op("probe", id, "start")).body.state.status).toBe("healthy");
