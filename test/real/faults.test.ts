@@ -6,7 +6,7 @@
  * (counted from the app's own log, across containers).
  */
 import { beforeAll, describe, expect, test } from "vitest";
-import type { FaultRow } from "../faults/faults.js";
+import { FAULTS, type FaultRow } from "../faults/faults.js";
 import { runMatrix } from "../faults/matrix.js";
 import { shouldSkip } from "./harness.js";
 
@@ -50,8 +50,13 @@ describe.skipIf(skip)("fault matrix (subset; the whole matrix is npm run faults)
     expect(r.sent).toBeGreaterThan(10);
     expect(r.starts).toBe(1);
     expect(r.lost, JSON.stringify(r.lostExamples)).toBe(0);
-    expect(r.succeeded).toBe(r.sent);
     expect(r.executedTwice).toBe(0);
+    // Only a POST in flight when the drain began (one per POST loop) may fail: it raced onto a keep-alive
+    // connection the app was closing, may have run, and fails connection-lost, never re-sent. The rest is answered.
+    const rollout = FAULTS.find((f) => f.id === "rollout-sigterm");
+    expect(Object.keys(r.codes).filter((code) => code !== "connection-lost")).toEqual([]);
+    expect(r.succeeded + r.failedDirected).toBe(r.sent);
+    expect(r.failedDirected).toBeLessThanOrEqual(rollout?.plan.loops?.post ?? 0);
   });
 
   test("a Durable Object reset with requests in flight: no new container, nothing lost, no POST runs twice", () => {
