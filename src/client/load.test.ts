@@ -37,6 +37,17 @@ describe("LoadTracker", () => {
     expect(load.latency("failing", 2)).toBe(FAILURE_PENALTY_MS);
   });
 
+  it("ends a cancelled attempt without a penalty; its unanswered time can only raise the estimate", () => {
+    const load = new LoadTracker();
+    const cancelled = load.begin("pool-0", 0);
+    cancelled(5, "cancelled");
+    expect(load.inflight("pool-0")).toBe(0);
+    expect(load.latency("pool-0", 5)).toBe(5);
+    load.begin("pool-1", 0)(200, false);
+    load.begin("pool-1", 200)(210, "cancelled"); // 10 ms unanswered says nothing against a 200 ms estimate
+    expect(load.latency("pool-1", 210)).toBeCloseTo(200 * Math.exp(-10 / DECAY_MS), 5);
+  });
+
   it("lets an estimate fade while the instance is not chosen, so it is tried again later", () => {
     const load = new LoadTracker();
     load.begin("pool-0", 0)(200, false);

@@ -84,9 +84,12 @@ export class LoadTracker {
 
   /**
    * Counts one request to `instance` sent at `now`. The returned function ends it (once, however often it is
-   * called) with the time its answer arrived and whether the attempt failed.
+   * called) with the time its answer arrived and whether the attempt failed: `true` (it threw, a 5xx, a cold
+   * start: a `FAILURE_PENALTY_MS` sample), `false` (answered), or `"cancelled"` (aborted before an answer, by its
+   * caller or because a hedge won: not the instance's fault, so no penalty; the time it went unanswered is only a
+   * lower bound of its latency, which may raise the estimate but never lower it).
    */
-  begin(instance: string, now: number): (endedAt: number, failed: boolean) => void {
+  begin(instance: string, now: number): (endedAt: number, failed: boolean | "cancelled") => void {
     this.#entry(instance, now).inflight++;
     let ended = false;
     return (endedAt, failed) => {
@@ -94,8 +97,14 @@ export class LoadTracker {
       ended = true;
       const entry = this.#entry(instance, endedAt);
       entry.inflight = Math.max(0, entry.inflight - 1);
-      const sample = failed ? Math.max(FAILURE_PENALTY_MS, endedAt - now) : Math.max(0, endedAt - now);
+      const elapsed = Math.max(0, endedAt - now);
       const current = this.latency(instance, endedAt);
+      if (failed === "cancelled") {
+        entry.latencyMs = Math.max(current, elapsed);
+        entry.at = endedAt;
+        return;
+      }
+      const sample = failed ? Math.max(FAILURE_PENALTY_MS, elapsed) : elapsed;
       // Peak: a slower sample is believed at once; a faster one only moves the estimate by the decay weight.
       const weight = Math.exp(-Math.max(0, endedAt - entry.at) / DECAY_MS);
       entry.latencyMs = sample > current ? sample : current * weight + sample * (1 - weight);

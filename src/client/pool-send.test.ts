@@ -30,8 +30,9 @@ function setup(script: Script, spec: Partial<ContainerSpec> = {}) {
   return { ...fake, ...time, api: c.api!, calls };
 }
 
-/** A response that only arrives when the request is aborted (then it rejects), or never. */
+/** A response that never arrives: the request rejects when it is aborted (at once if it already was, like fetch). */
 function hang(request: Request): Promise<Response> {
+  if (request.signal.aborted) return Promise.reject(request.signal.reason);
   return new Promise((_, reject) => request.signal.addEventListener("abort", () => reject(request.signal.reason)));
 }
 
@@ -106,6 +107,79 @@ describe("pool({ hedge })", () => {
     expect(await res.text()).toBe(`fast from ${second?.instance}`);
     expect(slow?.signal.aborted).toBe(true);
     expect(t.calls.at(-1)).toMatchObject({ hedge: "hedge", status: 200 });
+    // The cancelled attempt is over: it is not sent on to a third instance.
+    await t.advance(1_000);
+    expect(t.sent.length - before).toBe(2);
+  });
+
+  it("does not treat a hedge that lost the race as a failing instance: the next call still goes to it", async () => {
+    // Two instances. The first attempt answers 5 ms after the hedge was sent, so the hedge is aborted unanswered.
+    // The hedge's instance did nothing wrong; it must not be avoided afterwards (it was penalized as a failure,
+    // 1 s of latency, so pool() herded onto the others and even preferred a slow instance over it).
+    let release: ((r: Response) => void) | undefined;
+    let reports = 0;
+    const t = setup(
+      (request, instance) => {
+        const path = new URL(request.url).pathname;
+        if (path !== "/report") return new Response(instance);
+        if (++reports === 1)
+          return new Promise<Response>((resolve) => {
+            release = resolve;
+          });
+        return hang(request);
+      },
+      { maxInstances: 2 },
+    );
+    await warm(t);
+    const before = t.sent.length;
+    const pending = t.api.pool({ hedge: true }).fetch("/report");
+    await t.advance(10);
+    expect(t.sent.length - before).toBe(2);
+    const [first, hedge] = t.sent.slice(before);
+    await t.advance(5);
+    release?.(new Response("first"));
+    const res = await pending;
+    expect(res.headers.get(HEADERS.hedged)).toBe("first");
+    await t.flush();
+    const next = await t.api.pool().fetch("/next");
+    // The first attempt's instance just took 15 ms; the hedge's was cancelled after 5 ms: the hedge's is cheaper.
+    expect(await next.text()).toBe(hedge?.instance);
+    expect(hedge?.instance).not.toBe(first?.instance);
+  });
+
+  it("does not treat a call its caller aborted as a failure of the instance", async () => {
+    let clock: ReturnType<typeof manualClock>["clock"] | undefined;
+    const t = setup(
+      (request, instance) => {
+        const path = new URL(request.url).pathname;
+        if (path === "/hang") return hang(request);
+        if (path === "/slow") return clock!.sleep(20).then(() => new Response(instance));
+        return new Response(instance);
+      },
+      { maxInstances: 2 },
+    );
+    clock = t.clock;
+    // Both instances answer at once; then the caller of one call gives up after 5 ms.
+    await t.api.pool().fetch("/a");
+    await t.api.pool().fetch("/b");
+    const caller = new AbortController();
+    const aborted = t.api.pool().fetch("/hang", { signal: caller.signal });
+    await t.advance(5);
+    caller.abort(new Error("the caller went away"));
+    await expect(aborted).rejects.toThrow();
+    const victim = t.sent.at(-1)?.instance;
+    // An aborted call is never sent again (it was: the retry decision used whether the signal was aborted when the
+    // attempt began, so the abort of a call in flight sent it to another instance, which failed and was penalized).
+    expect(t.sent.filter((s) => new URL(s.request.url).pathname === "/hang")).toHaveLength(1);
+    // Two calls of 20 ms each: the first goes to the other instance (0 ms so far), the second to the one whose
+    // call was aborted (5 ms at most, not the 1 s penalty of a failure).
+    const served: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const p = t.api.pool().fetch("/slow");
+      await t.advance(20);
+      served.push(await (await p).text());
+    }
+    expect(served).toContain(victim);
   });
 
   it("never hedges a POST without an idempotency mark, however slow", async () => {

@@ -78,6 +78,8 @@ export async function send(
 
   for (let attempt = 1; ; attempt++) {
     // `pool` waits only when the last failure was a cold start; an application failure moves on at once.
+    // An aborted call is never sent again: it rejects with the abort's reason, as fetch does.
+    if (attempt > 1 && prepared.signal?.aborted) throw prepared.signal.reason;
     if (attempt > 1 && (route.kind === "instance" || previous !== undefined || allBusy)) {
       await ctx.clock.sleep(backoffDelay(policy, attempt, ctx.random), prepared.signal);
     }
@@ -88,7 +90,7 @@ export async function send(
     const stub = ctx.stub(instance);
     waitMs = ctx.clock.now() - startedAt;
     const base = { container: ctx.container, instance, attempt, waitMs };
-    const hasNext = attempt < policy.attempts && prepared.replayable && !prepared.signal?.aborted;
+    const hasNext = attempt < policy.attempts && prepared.replayable;
 
     let response: Response;
     // Every attempt, whatever the route, feeds the load view `pool()` balances on.
@@ -98,10 +100,16 @@ export async function send(
       response = await stub.fetch(prepared.build(instance, port));
       done(ctx.clock.now(), response.status >= 500 || response.status === 429);
     } catch (error) {
-      done(ctx.clock.now(), true);
+      // An abort is not the instance's failure: it ends the attempt without the failure penalty (load.ts).
+      done(ctx.clock.now(), prepared.signal?.aborted ? "cancelled" : true);
       if (route.kind === "pool") route.track?.(-1);
       const signal = matchErrorSignal(error);
-      const verdict = hasNext ? await wantsRetry(route, { error, instance, attempt }, signal, idempotent) : "stop";
+      // Whether the call was aborted is asked when the attempt ended, not when it began: a call aborted in flight
+      // (its caller gave up, or a hedge won) is never sent again.
+      const verdict =
+        hasNext && !prepared.signal?.aborted
+          ? await wantsRetry(route, { error, instance, attempt }, signal, idempotent)
+          : "stop";
       const retry = verdict === "retry";
       report(ctx.onAttempt, {
         ...base,
