@@ -182,7 +182,11 @@ describe("persist: directories outlive their container", () => {
     const res = await object.fetch(get());
     expect(res.status).toBe(500);
     expect(res.headers.get(HEADERS.error)).toBe("start-failed");
-    expect(((await res.json()) as { message: string }).message).toContain('"experimental" compatibility flag');
+    const { message } = (await res.json()) as { message: string };
+    expect(message).toContain('"experimental" compatibility flag');
+    // The way in for local dev, and the warning that keeps it out of the deployed config.
+    expect(message).toContain("`moorage dev`, which adds it for local dev");
+    expect(message).toContain("keep it out of wrangler.jsonc: Cloudflare refuses to deploy it");
     expect(container.startCalls).toHaveLength(0);
   });
 });

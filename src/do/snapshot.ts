@@ -91,7 +91,7 @@ export class Snapshots {
     if (this.policy.persist.length > 0 && typeof container.snapshotDirectory !== "function") {
       throw new MoorageError(
         "snapshot-unsupported",
-        `${this.host.who()} declares persist ${JSON.stringify(this.policy.persist)}, but this runtime has no ctx.container.snapshotDirectory(): locally, workerd exposes it only with the "experimental" compatibility flag. Add "experimental" to compatibility_flags in wrangler.jsonc, or remove "persist"; nothing was started, so no files were lost`,
+        `${this.host.who()} declares persist ${JSON.stringify(this.policy.persist)}, but this runtime has no ctx.container.snapshotDirectory(): locally, workerd exposes it only with the "experimental" compatibility flag. Run \`moorage dev\`, which adds it for local dev, or pass wrangler dev \`--compatibility-flags <your flags> experimental\` (keep it out of wrangler.jsonc: Cloudflare refuses to deploy it, and production needs none), or remove "persist"; nothing was started, so no files were lost`,
       );
     }
     const startup: Partial<ContainerStartupOptions> = {

@@ -156,11 +156,15 @@ describe.skipIf(skipped)("inspector page (moorage dev, real containers, Chromium
 
   test("moorage dev prints the page's address, and the page lists every declared container before any runs", async () => {
     expect(dev?.inspectorUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    // The journal declares persist: dev gave wrangler the flag local directory snapshots need, and said so.
+    expect(dev?.output()).toContain(
+      'journal declares persist: local workerd snapshots directories only under the "experimental"',
+    );
     await expect.poll(() => page.locator("header .live").textContent()).toBe("live");
-    for (const name of ["renderer", "thumbnailer", "fetcher", "transcoder", "archiver"]) {
+    for (const name of ["renderer", "thumbnailer", "fetcher", "transcoder", "archiver", "journal"]) {
       await expect.poll(() => page.getByRole("heading", { name: new RegExp(`^${name}`) }).count()).toBe(1);
     }
-    expect(await page.getByText("No instance yet: the first request to it starts one.").count()).toBe(5);
+    expect(await page.getByText("No instance yet: the first request to it starts one.").count()).toBe(6);
     expect(await timelineCount(page)).toBe(0);
   });
 
@@ -204,7 +208,7 @@ describe.skipIf(skipped)("inspector page (moorage dev, real containers, Chromium
     expect((await app.app.fetch("/thumbs/insp-2/info")).status).toBe(200);
     await expect.poll(() => instanceRow(page, "thumbnailer", "insp-2").count(), { timeout: 15_000 }).toBe(1);
     await expect.poll(() => timelineCount(page), { timeout: 15_000 }).toBeGreaterThan(count);
-    expect(await page.getByText("No instance yet: the first request to it starts one.").count()).toBe(3);
+    expect(await page.getByText("No instance yet: the first request to it starts one.").count()).toBe(4);
   });
 
   test("bridge calls show the caller, the mode, the identity the function got and the function", async () => {

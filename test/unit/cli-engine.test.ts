@@ -242,6 +242,35 @@ describe("dev and deploy hand wrangler the engine", { timeout: 60_000 }, () => {
     expect(wranglerRun(root).env.WRANGLER_DOCKER_BIN).toBe(process.env.WRANGLER_DOCKER_BIN);
   });
 
+  it("dev: a container with persist gets wrangler dev the experimental flag on the command line, never in the config", async () => {
+    const root = project();
+    const config =
+      '{ "name": "acme", "main": "src/index.ts", "compatibility_date": "2025-06-01", "compatibility_flags": ["nodejs_compat"] }\n';
+    writeFileSync(join(root, "wrangler.jsonc"), config);
+    writeFileSync(
+      join(root, "moorage/containers.ts"),
+      'import { defineContainer } from "moorage";\nexport const notes = defineContainer({ image: "./containers/hello", schedulingPolicy: "durable_object", persist: ["/data"] });\n',
+    );
+    const out = captureOutput();
+    expect(
+      await main(["dev", "--no-watch", "--no-ui", "--port", "8788"], out, root, {
+        resolveEngine: fake(() => engine()).resolve,
+      }),
+    ).toBe(0);
+    expect(wranglerRun(root).argv).toEqual([
+      "dev",
+      "--compatibility-flags",
+      "nodejs_compat",
+      "experimental",
+      "--port",
+      "8788",
+    ]);
+    expect(out.text()).toContain(
+      'notes declares persist: local workerd snapshots directories only under the "experimental" compatibility flag',
+    );
+    expect(readFileSync(join(root, "wrangler.jsonc"), "utf8")).not.toContain("experimental");
+  });
+
   it("dev: exits 1 with the fix when --sidecar official cannot be had", async () => {
     const root = project();
     const out = captureOutput();

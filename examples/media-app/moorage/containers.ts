@@ -68,3 +68,17 @@ export const archiver = defineContainer({
   secrets: ["ARCHIVE_TOKEN"],
   labels: { team: "media", tier: "archive" },
 });
+
+/**
+ * One journal per id (`get(id)`), whose /data outlives its container: under the `durable_object` policy Moorage
+ * snapshots /data when the run stops (`stop()`, `sleepAfter`, `hardTimeout`) and restores it at the next start.
+ * Locally that needs workerd's `experimental` compatibility flag, which `moorage dev` adds by itself (Cloudflare
+ * refuses it on deploy, and production needs none): see the example's README.
+ */
+export const journal = defineContainer({
+  image: "./containers/Dockerfile.journal",
+  schedulingPolicy: "durable_object",
+  persist: ["/data"],
+  sleepAfter: test ? "3s" : "1m",
+  labels: { team: "media", tier: "entities" },
+});

@@ -15,6 +15,7 @@ export interface Env {
   CONTAINER_FETCHER: DurableObjectNamespace;
   CONTAINER_TRANSCODER: DurableObjectNamespace;
   CONTAINER_ARCHIVER: DurableObjectNamespace;
+  CONTAINER_JOURNAL: DurableObjectNamespace;
   /** Secrets from `.dev.vars` (locally) or `wrangler secret put`. */
   RENDER_API_KEY?: string;
   MOORAGE_CONTAINER_TOKEN?: string;

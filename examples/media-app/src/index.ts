@@ -21,6 +21,9 @@
  *   POST /fetch/:id/allow           open one more host for that fetcher instance ({ host }) (`egress.allow`)
  *   POST /transcode/:id             a transcoding job; GET /transcode/:id/work?ms= keeps it busy
  *   GET  /archive/:id               the archiver (needs ARCHIVE_TOKEN: shows the fail-closed start)
+ *   GET  /journal/:id/entries       a journal entity's entries, kept in its persisted /data (POST: add one, text body)
+ *   POST /journal/:id/stop          stop it (/data is snapshotted first), answered once it exited; the next call restores /data
+ *   GET  /journal?id=               the journal page (public/journal.html): write, stop, see the entries come back
  *   GET  /state/:container/:id      `getState()`
  *   POST /lifecycle/:container/:id/:op   op = start ({ envVars? }) | stop | destroy | renew
  *   POST /_moorage/rpc              the app's server functions (moorage/jobs.ts)
@@ -33,7 +36,7 @@ import { rpc } from "./rpc";
 export * from "../moorage/_generated/containers";
 
 type Name = keyof Containers;
-const NAMES: readonly Name[] = ["renderer", "thumbnailer", "fetcher", "transcoder", "archiver"];
+const NAMES: readonly Name[] = ["renderer", "thumbnailer", "fetcher", "transcoder", "archiver", "journal"];
 
 const json = (body: unknown, status = 200) => Response.json(body, { status });
 
@@ -101,6 +104,32 @@ async function docs(request: Request, env: Env, id: string, action: string, url:
     default:
       return json({ error: `unknown document action "${action}"` }, 404);
   }
+}
+
+/**
+ * A journal entity: its entries live in /data, which its declaration persists, so they outlive every container
+ * run. The answer carries the instance's state, whose `snapshots.persisted` says what the last stop snapshotted.
+ */
+async function journal(request: Request, env: Env, id: string, action: string): Promise<Response> {
+  const entity = containers(env).journal.get(id);
+  if (action === "stop") {
+    // stop() returns once SIGTERM is sent (after the snapshot); answer when the container has exited, within 15 s.
+    await entity.stop();
+    let state = await entity.getState();
+    for (let i = 0; i < 150 && !state.status.startsWith("stopped"); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      state = await entity.getState();
+    }
+    return json({ id, state, snapshots: await entity.snapshots() });
+  }
+  if (action !== "entries") return json({ error: `unknown journal action "${action}"` }, 404);
+  const response =
+    request.method === "POST"
+      ? await entity.fetch("/entries", { method: "POST", body: await request.text() })
+      : await entity.fetch("/entries");
+  if (!response.ok) return response;
+  const entries = (await response.json()) as Record<string, unknown>;
+  return json({ id, ...entries, snapshots: await entity.snapshots() });
 }
 
 async function lifecycle(request: Request, env: Env, name: Name, id: string, op: string): Promise<Response> {
@@ -173,6 +202,9 @@ async function route(request: Request, env: Env): Promise<Response> {
       return c.transcoder.get(second).fetch("/transcode", { method: "POST", body: JSON.stringify({ docId: second }) });
     case "archive":
       return c.archiver.get(second ?? "latest").fetch(`/${second ?? ""}`);
+    case "journal":
+      if (!second || !third) break;
+      return journal(request, env, second, third);
     case "state":
       if (!isName(second) || !third) break;
       return json({ container: second, id: third, state: await c[second].get(third).getState() });

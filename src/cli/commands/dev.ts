@@ -9,8 +9,13 @@
  * It also serves the live inspector page (`../inspector/`): wrangler's output passes through this process so the
  * inspector can read Moorage's records from it, and wrangler gets `--var MOORAGE_INSPECT:1` so the Worker writes
  * its per-request records (`src/records.ts`).
+ *
+ * A declaration with `persist` gets wrangler dev the `experimental` compatibility flag local workerd needs for
+ * directory snapshots, on the command line only (`../local-flags.ts` says why it never goes into the config).
  */
-import { displayPath } from "../../authoring/project.js";
+import { readFileSync } from "node:fs";
+import { displayPath, type Project } from "../../authoring/project.js";
+import { parseConfigText } from "../../authoring/sync/jsonc-text.js";
 import { defaultEngineResolver, engineForDev, sidecarChoice } from "../../engine/cli.js";
 import { INSPECT_VAR } from "../../records.js";
 import type { Command } from "../command.js";
@@ -18,7 +23,8 @@ import { EXIT_CODES_HELP, projectFrom } from "../command.js";
 import { UsageError } from "../errors.js";
 import { type Inspector, startInspector } from "../inspector/index.js";
 import { DEFAULT_INSPECTOR_PORT } from "../inspector/server.js";
-import { splitPassthrough } from "../passthrough.js";
+import { localCompatibilityArgs } from "../local-flags.js";
+import { splitPassthrough, wranglerEnvArg } from "../passthrough.js";
 import { generateStep, syncStep } from "../steps.js";
 import { watchDeclarations } from "../watch.js";
 import { requireWrangler, runWrangler } from "../wrangler.js";
@@ -39,6 +45,10 @@ shim (for engines without buildx) without you setting anything. One line says wh
   moorage   Moorage's own sidecar, built from host files (no registry needed)
 When no Docker engine answers, wrangler dev still starts (your Worker runs, its containers do not) after a
 warning with the fix: start Docker, or run \`npx moorage engine up\`.
+
+A container that declares \`persist\` needs local workerd's "experimental" compatibility flag (directory
+snapshots); dev passes wrangler \`--compatibility-flags <the config's flags> experimental\` and says so, unless
+you pass --compatibility-flags yourself. It never writes the flag to wrangler.jsonc: Cloudflare refuses to deploy it.
 
 The inspector: a page on 127.0.0.1 (its address is printed at start) showing, live, every container and
 instance with its state and run generation, the lifecycle timeline, each cold start split into instance wait,
@@ -98,7 +108,20 @@ ${EXIT_CODES_HELP} Exit 1 also when wrangler exits with an error, or --sidecar o
             ctx.out.fail((error as Error).message);
           }
         });
-    const wranglerArgs = ["dev", ...(inspector ? ["--var", `${INSPECT_VAR}:1`] : []), ...args.wrangler];
+    const persisting = generated.containers.filter((c) => c.definition.persist).map((c) => c.exportName);
+    const local = localCompatibilityArgs({
+      config: readConfig(project),
+      env: wranglerEnvArg(args.wrangler),
+      persisting,
+      wranglerArgs: args.wrangler,
+    });
+    if (local) ctx.out.info(ctx.out.dim(`moorage: ${local.why}`));
+    const wranglerArgs = [
+      "dev",
+      ...(inspector ? ["--var", `${INSPECT_VAR}:1`] : []),
+      ...(local?.args ?? []),
+      ...args.wrangler,
+    ];
     const onOutput = inspector
       ? (chunk: Buffer, stream: "stdout" | "stderr") => {
           try {
@@ -122,6 +145,13 @@ ${EXIT_CODES_HELP} Exit 1 also when wrangler exits with an error, or --sidecar o
     }
   },
 };
+
+/** The wrangler config as JSON (a TOML config is read by nothing here: `{}`, so no flag is added to it). */
+function readConfig(project: Project): Record<string, unknown> {
+  const file = project.wranglerFile;
+  if (!file || file.endsWith(".toml")) return {};
+  return parseConfigText(file, readFileSync(file, "utf8"));
+}
 
 /** `--ui-port` as a port number; a directed usage error otherwise. */
 function inspectorPort(value: string | undefined): number | undefined {

@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { LOCAL_SNAPSHOT_FLAG, localCompatibilityArgs } from "./local-flags.js";
+
+describe("localCompatibilityArgs", () => {
+  const config = { compatibility_flags: ["nodejs_compat", "enable_request_signal"] };
+
+  it("adds the config's own flags plus experimental when a container persists directories", () => {
+    const local = localCompatibilityArgs({ config, persisting: ["journal"], wranglerArgs: ["--port", "8787"] });
+    expect(local?.args).toEqual(["--compatibility-flags", "nodejs_compat", "enable_request_signal", "experimental"]);
+    expect(local?.why).toContain(
+      'journal declares persist: local workerd snapshots directories only under the "experimental"',
+    );
+  });
+
+  it("adds nothing without persist, when the config already has the flag, or when the user passed flags", () => {
+    expect(localCompatibilityArgs({ config, persisting: [], wranglerArgs: [] })).toBeUndefined();
+    const flagged = { compatibility_flags: ["nodejs_compat", LOCAL_SNAPSHOT_FLAG] };
+    expect(localCompatibilityArgs({ config: flagged, persisting: ["j"], wranglerArgs: [] })).toBeUndefined();
+    for (const arg of ["--compatibility-flags", "--compatibility-flag", "--compatibility-flags=nodejs_compat"]) {
+      expect(localCompatibilityArgs({ config, persisting: ["j"], wranglerArgs: [arg, "x"] })).toBeUndefined();
+    }
+  });
+
+  it("reads the --env block's flags when it has its own, else the top level's (wrangler inherits them)", () => {
+    const envs = { ...config, env: { staging: { compatibility_flags: ["nodejs_als"] }, bare: {} } };
+    expect(localCompatibilityArgs({ config: envs, env: "staging", persisting: ["j"], wranglerArgs: [] })?.args).toEqual(
+      ["--compatibility-flags", "nodejs_als", "experimental"],
+    );
+    expect(localCompatibilityArgs({ config: envs, env: "bare", persisting: ["j"], wranglerArgs: [] })?.args).toEqual([
+      "--compatibility-flags",
+      "nodejs_compat",
+      "enable_request_signal",
+      "experimental",
+    ]);
+    expect(localCompatibilityArgs({ config: {}, persisting: ["a", "b"], wranglerArgs: [] })).toMatchObject({
+      args: ["--compatibility-flags", "experimental"],
+      why: expect.stringContaining("a, b declare persist"),
+    });
+  });
+});
