@@ -7,7 +7,7 @@
  * registry-free base and sidecar images), prepares the example app (examples/media-app: dependency links,
  * .dev.vars, the local Secrets Store value), then runs `moorage dev` there on 127.0.0.1 (generate + sync +
  * wrangler dev with the engine's environment), waits until the app answers (saying every few seconds how many
- * images are built and containers running) and prints what to curl.
+ * images are built and containers running) and prints the app's pages and what to curl (scripts/demo-text.mjs).
  * Ctrl-C stops wrangler, which removes the containers it started.
  *
  * Why a script: every step is something a developer would otherwise type by hand in the right order; this is
@@ -18,11 +18,12 @@ import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseJsonc } from "jsonc-parser";
+import { imagesBuilt, tryItText } from "./demo-text.mjs";
 import { ensureNode, logger, provisionEngine, ROOT, run } from "./toolchain.mjs";
 
 const APP = join(ROOT, "examples", "media-app");
 const PORT = Number(process.env.DEMO_PORT ?? 8787);
-const READY_TIMEOUT_MS = 300_000; // first run builds five images
+const READY_TIMEOUT_MS = 300_000; // the first run builds every container's image
 const PROGRESS_EVERY_MS = 5_000;
 const STEPS = 5;
 
@@ -47,10 +48,8 @@ function engineConstants() {
 function progress(env, config) {
   const docker = (args) =>
     spawnSync("docker", args, { env, encoding: "utf8", timeout: 5_000 }).stdout?.split("\n").filter(Boolean) ?? [];
-  // wrangler dev tags each image `cloudflare-dev/<class name, lowercased>:<hash>`.
-  const names = config.containers.map((c) => `/${c.class_name.toLowerCase()}`);
-  const images = docker(["image", "ls", "--format", "{{.Repository}}"]);
-  const built = names.filter((n) => images.some((repo) => repo.endsWith(n))).length;
+  const names = config.containers.map((c) => c.class_name);
+  const built = imagesBuilt(names, docker(["image", "ls", "--format", "{{.Repository}}"]));
   const running = docker(["ps", "--format", "{{.Names}}"]).filter((n) => n.startsWith("workerd-")).length;
   return `${built}/${names.length} images built, ${running} containers running`;
 }
@@ -77,35 +76,9 @@ async function waitForApp(child, env) {
 }
 
 function printTryIt() {
-  const u = `http://127.0.0.1:${PORT}`;
   // A fetcher id of its own per demo run: runtime egress changes persist with an instance (the platform library
   // stores them), so a host allowed in an earlier run would already be open for a reused id.
-  const f = `f-${Date.now().toString(36)}`;
-  console.log(`
-\x1b[32mThe media app is running with real containers at ${u}\x1b[0m
-(Ctrl-C stops it and its containers; \`bash scripts/provision.sh stop\` stops the Docker engine the demo started.)
-
-  # one renderer container per document (get(id)); cold start cost in the moorage-* headers
-  curl -i -X POST ${u}/docs/doc-1/render --data 'hello moorage'
-  curl ${u}/docs/doc-1/admin                  # second port, via .port(9090)
-  curl ${u}/docs/doc-1/build-info             # buildArgs baked into the image
-  curl ${u}/docs/doc-1/env                    # env, .dev.vars secret, Secrets Store value (fingerprints)
-  # a pool of three thumbnailers: any() and pool({ attempts }) with failover
-  curl -i ${u}/thumbs?w=256
-  curl -X POST ${u}/thumbs/0/poison --data '{"mode":"5xx"}' && curl -i "${u}/thumbs/pool?attempts=3"
-  # egress firewall: allowed partner host, unlisted host refused, then opened at run time for one instance
-  curl "${u}/fetch/${f}?url=http://partner.media.test/catalog.json"
-  curl "${u}/fetch/${f}?url=http://late.media.test/feed"
-  curl -X POST ${u}/fetch/${f}/allow --data '{"host":"late.media.test"}' && curl "${u}/fetch/${f}?url=http://late.media.test/feed"
-  # the renderer calls back into the app's functions through the bridge (zero-config, then token mode)
-  curl -X POST ${u}/docs/doc-2/callback --data '{"mode":"zero-config","docId":"doc-2"}'
-  curl -X POST ${u}/docs/doc-2/callback --data '{"mode":"token","docId":"doc-3"}'
-  # lifecycle
-  curl ${u}/state/renderer/doc-1
-  curl -X POST ${u}/lifecycle/renderer/doc-1/stop
-  curl ${u}/archive/report-1                  # missing secret: Moorage refuses to start, says where to set it
-  # WebSocket live preview: node -e 'const w=new WebSocket("ws://127.0.0.1:${PORT}/docs/doc-1/preview");w.onopen=()=>w.send("hi");w.onmessage=e=>{console.log(e.data);w.close()}'
-`);
+  console.log(tryItText(`http://127.0.0.1:${PORT}`, `f-${Date.now().toString(36)}`));
 }
 
 async function main() {
