@@ -26,7 +26,7 @@ export interface PreparedRequest {
   readonly method: string;
   /** The URL's path, without the query (reported on `onCall` events and inspector records). */
   readonly path: string;
-  /** The caller's headers (for the idempotency rule: `Idempotency-Key`). */
+  /** The caller's headers without routing headers (for the idempotency rule: `Idempotency-Key`). */
   readonly headers: Headers;
   /** A fresh `Request` for one attempt, addressed to `instance` (and `port`, when set). */
   build(instance: string, port: number | undefined): Request;
@@ -37,7 +37,9 @@ export function prepareRequest(input: RequestInfo | URL, init: RequestInit | und
   const url = typeof input === "string" ? new URL(input, CONTAINER_ORIGIN) : new URL(input.toString());
   const body = init?.body;
   const streaming = body instanceof ReadableStream;
-  const headers = new Headers(init?.headers);
+  // One private copy per call, stripped once: each attempt only sets its own routing headers on it, and
+  // `new Request` copies it, so no attempt sees another's instance.
+  const headers = stripRoutingHeaders(new Headers(init?.headers));
   return {
     replayable: isReplayableBody(body),
     signal: init?.signal ?? undefined,
@@ -45,7 +47,7 @@ export function prepareRequest(input: RequestInfo | URL, init: RequestInit | und
     path: url.pathname,
     headers,
     build(instance, port) {
-      const attemptHeaders = routed(new Headers(headers), instance, port);
+      const attemptHeaders = addressed(headers, instance, port);
       // Node's fetch refuses a stream body without `duplex: "half"`; workerd ignores the field.
       const attemptInit = { ...init, headers: attemptHeaders, ...(streaming ? { duplex: "half" } : {}) };
       return new Request(url, attemptInit as RequestInit);
@@ -75,7 +77,11 @@ function preparePrebuilt(input: Request, init: RequestInit | undefined): Prepare
 
 /** Replaces whatever routing headers the caller sent with the ones the Durable Object reads. */
 function routed(headers: Headers, instance: string, port: number | undefined): Headers {
-  stripRoutingHeaders(headers);
+  return addressed(stripRoutingHeaders(headers), instance, port);
+}
+
+/** Sets the routing headers the Durable Object reads on headers that carry no caller's routing header. */
+function addressed(headers: Headers, instance: string, port: number | undefined): Headers {
   headers.set(HEADERS.instanceName, encodeInstanceName(instance));
   if (port !== undefined) headers.set(HEADERS.port, String(port));
   return headers;
