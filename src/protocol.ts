@@ -37,6 +37,8 @@ export const HEADERS = {
   coldStartMs: "moorage-cold-start-ms",
   /** Set by the client on responses: how many `busy` refusals moved the call to another pool instance (when any). */
   busyMoves: "moorage-busy-moves",
+  /** Set by the client on responses of a declared pool's call that was held for a free slot: milliseconds held. */
+  heldMs: "moorage-held-ms",
   /** Set by the client on responses of `pool({ hedge })` when a hedge was sent: `first` or `hedge` won. */
   hedged: "moorage-hedged",
   /** Set by the object on its own error responses only: the `ObjectErrorCode`. Proof the response is Moorage's. */

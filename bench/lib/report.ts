@@ -409,7 +409,19 @@ export function markdown(r: Results): string {
     );
     s.push(
       table(
-        ["pool", "requests", "errors", "p50", "p90", "p99", "max", "instances answering", "moved by busy"],
+        [
+          "pool",
+          "requests",
+          "errors",
+          "p50",
+          "p90",
+          "p99",
+          "max",
+          "instances answering",
+          "moved by busy",
+          "held for a slot",
+          "waited for a start",
+        ],
         [
           ["fixed 4", st.fixed],
           ["stepped 1 -> 4", st.step],
@@ -425,6 +437,8 @@ export function markdown(r: Results): string {
             l.latency.max,
             l.instances,
             l.busyMoved,
+            l.held ?? "-",
+            l.coldStarted ?? "-",
           ];
         }),
       ),
@@ -434,10 +448,13 @@ export function markdown(r: Results): string {
     for (const x of st.timeline) if (!perSecond.has(Math.floor(x.t / 1000))) perSecond.set(Math.floor(x.t / 1000), x);
     s.push(
       "",
-      `Coordinator's decision from the step on, once a second (t s: desired/running/in flight, P = panic): ${[
+      `Coordinator's decision from the step on, once a second (t s: desired/running/serving/in flight/of those held in the client, P = panic): ${[
         ...perSecond.values(),
       ]
-        .map((x) => `${fmt(x.t / 1000, 1)}: ${x.desired}/${x.running}/${x.inflight}${x.panic ? " P" : ""}`)
+        .map(
+          (x) =>
+            `${fmt(x.t / 1000, 1)}: ${x.desired}/${x.running}/${x.serving ?? "?"}/${x.inflight}/${x.held ?? 0}${x.panic ? " P" : ""}`,
+        )
         .join("; ")}.`,
     );
   }

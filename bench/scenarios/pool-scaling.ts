@@ -29,13 +29,19 @@ interface StateSample {
   desired: number;
   running: number;
   inflight: number;
+  /** Of `inflight`, the calls the Worker's activator held (every serving instance at its limit). */
+  held: number;
+  /** Instances serving (ready), as opposed to running (serving or starting). */
+  serving: number;
   panic: boolean;
 }
 
 interface PoolStateBody {
   desired: number;
   running: number;
+  serving?: number;
   inflight: number;
+  held?: number;
   panic: boolean;
 }
 
@@ -46,6 +52,10 @@ export interface LoadSummary {
   latency: Summary;
   /** Responses that were moved by `busy` refusals (`moorage-busy-moves`). */
   busyMoved: number;
+  /** Responses the client held for a free slot at a serving instance (`moorage-held-ms`). */
+  held: number;
+  /** Responses that waited for a container start (`moorage-cold-start-ms`). */
+  coldStarted: number;
   /** Distinct instances that answered (`moorage-instance`). */
   instances: number;
 }
@@ -103,6 +113,8 @@ async function load(
   let requests = 0;
   let errors = 0;
   let busyMoved = 0;
+  let held = 0;
+  let coldStarted = 0;
   let firstError: string | undefined;
   const client = async () => {
     while (Date.now() < end) {
@@ -118,10 +130,12 @@ async function load(
       seen.add(instance);
       onAnswer?.(instance);
       if (r.headers["moorage-busy-moves"] !== undefined) busyMoved++;
+      if (r.headers["moorage-held-ms"] !== undefined) held++;
+      if (r.headers["moorage-cold-start-ms"] !== undefined) coldStarted++;
     }
   };
   await Promise.all(Array.from({ length: clients }, client));
-  return { requests, errors, firstError, latency: summarize(lat), busyMoved, instances: seen.size };
+  return { requests, errors, firstError, latency: summarize(lat), busyMoved, held, coldStarted, instances: seen.size };
 }
 
 /** Polls `check` every `everyMs` until it returns a value or `ms` have passed. */
@@ -199,7 +213,14 @@ export async function poolStep(ctx: BenchContext, stepMs = 15_000): Promise<Step
 }
 
 function pick(s: PoolStateBody): Omit<StateSample, "t"> {
-  return { desired: s.desired, running: s.running, inflight: s.inflight, panic: s.panic };
+  return {
+    desired: s.desired,
+    running: s.running,
+    serving: s.serving ?? s.running,
+    inflight: s.inflight,
+    held: s.held ?? 0,
+    panic: s.panic,
+  };
 }
 
 export async function poolWarm(ctx: BenchContext): Promise<WarmResult> {

@@ -13,7 +13,8 @@ import { containerHandle, fetchHandle } from "./handle.js";
 import { type LoadTracker, loadFor } from "./load.js";
 import { poolExec } from "./pool-exec.js";
 import { hedgeStateFor, resolveHedge } from "./pool-hedge.js";
-import { type PoolState, scalePolicyOf } from "./pool-scaling.js";
+import { PoolHold } from "./pool-hold.js";
+import { type PoolDemand, type PoolState, scalePolicyOf } from "./pool-scaling.js";
 import { PoolView, poolViewFor } from "./pool-view.js";
 import { randomSource, resolvePolicy, systemClock } from "./retry.js";
 import type { Route, SendContext } from "./send.js";
@@ -64,7 +65,7 @@ function accessor(
   const namespace = () => (env as Record<string, unknown>)[spec.binding];
   const policy = spec.instances ? scalePolicyOf(spec.instances, spec.concurrency) : undefined;
   const coordinator = () => ctx.stub(POOL_COORDINATOR_INSTANCE);
-  const readState = async (): Promise<PoolState> => {
+  const readState = async (demand?: PoolDemand): Promise<PoolState> => {
     const stub = coordinator();
     if (!policy || typeof stub.mooragePoolState !== "function") {
       throw new MoorageContainerError(
@@ -73,11 +74,35 @@ function accessor(
         { container: spec.exportName },
       );
     }
-    return stub.mooragePoolState(policy);
+    return demand ? stub.mooragePoolState(policy, demand) : stub.mooragePoolState(policy);
   };
-  // Looked up on first use, like the binding: the isolate's view of this pool's size.
+  // Looked up on first use, like the binding: the isolate's view of this pool's size, and its activator.
   const view = () =>
-    policy ? poolViewFor(namespace(), () => new PoolView(policy, ctx.clock.now(), readState)) : undefined;
+    policy
+      ? poolViewFor(namespace(), () => {
+          const pv = new PoolView(policy, ctx.clock.now(), readState, undefined, ctx.clock);
+          pv.hold = new PoolHold({
+            size: poolSize(spec),
+            limit: spec.concurrency?.limit,
+            target: policy.target,
+            clock: ctx.clock,
+            random: ctx.random,
+            active: () => pv.active(ctx.clock.now()),
+            cost: (index) => ctx.load().cost(poolInstanceName(index), ctx.clock.now()),
+            // A warm-up: the instance's own start(), in the background; never a user's request. The object's
+            // start() also takes `instance` (as the coordinator sends it), which the public options type omits.
+            warm: (index) => {
+              const name = poolInstanceName(index);
+              const stub = ctx.stub(name) as unknown as { start(options: { instance: string }): Promise<void> };
+              return stub.start({ instance: name });
+            },
+            heldChanged: (held) => pv.setHeld(ctx.clock.now(), held),
+          });
+          const hold = pv.hold;
+          pv.onState = (state) => hold.learn(state);
+          return pv;
+        })
+      : undefined;
   return {
     get(id, retry) {
       const problem = instanceIdProblem(id);
@@ -129,6 +154,7 @@ function accessor(
             retryOn: pool?.retryOn,
             active: () => pv.active(ctx.clock.now()),
             track: (delta) => pv.track(ctx.clock.now(), delta),
+            ...(pv.hold ? { hold: () => (pv.hold as PoolHold).begin() } : {}),
           }
         : { kind: "pool", size, retryOn: pool?.retryOn };
       const setup = hedge

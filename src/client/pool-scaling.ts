@@ -192,6 +192,8 @@ export interface InstanceLoad {
   index: number;
   inflight: number;
   running: boolean;
+  /** Whether its container is serving (started and ready), not only running; `running` for an older report. */
+  serving: boolean;
   /** Epoch ms of the report. */
   at: number;
 }
@@ -201,10 +203,14 @@ export interface PoolState extends ScaleDecision {
   min: number;
   max: number;
   target: number;
-  /** Sum of the instances' last reported in-flight counts. */
+  /** What the decision counts as in flight: the instances' last reported in-flight counts plus `held`. */
   inflight: number;
-  /** Instances whose last fresh report says their container is running. */
+  /** Calls isolates hold in their activators (every serving instance at its limit), as last reported to it. */
+  held: number;
+  /** Instances whose last fresh report says their container is running (serving or starting). */
   running: number;
+  /** Instances whose last fresh report says their container is serving: what the panic mode compares against. */
+  serving: number;
   instances: InstanceLoad[];
   /** Epoch ms the decision was taken. */
   at: number;
@@ -218,6 +224,17 @@ export interface LoadReport {
   inflight: number;
   /** Whether the instance's container is running (serving or starting). */
   running: boolean;
+  /** Whether it is serving (ready for requests); absent in a report from an older object: taken as `running`. */
+  serving?: boolean;
   /** Epoch ms the report was taken. */
   at: number;
+}
+
+/**
+ * What an isolate tells the coordinator with its read of the decision: the calls its activator holds for this
+ * pool (they wait for a slot, so no instance counts them). Keyed by `source`, a random id per isolate and pool.
+ */
+export interface PoolDemand {
+  source: string;
+  held: number;
 }

@@ -242,3 +242,76 @@ describe("pool() on a declared pool", () => {
     await expect(t.api.poolState()).rejects.toThrow(/poolState\(\) needs a declared pool/);
   });
 });
+
+describe("pool() on a declared pool with a limit: a burst above capacity is held, not sent cold", () => {
+  it("holds the excess while the serving instance frees slots, warms the cold ones in the background, loses nothing", async () => {
+    const fake = fakeNamespace((request, instance) => {
+      if (new URL(request.url).pathname === "/warm") return new Response("ok");
+      return new Promise<Response>((resolve) => finish.push(() => resolve(new Response(`ran on ${instance}`))));
+    });
+    const finish: (() => void)[] = [];
+    const starts: string[] = [];
+    // Warm-ups stay pending: the cold instances take longer to start than instance 0 takes to free its slots.
+    const namespace = {
+      idFromName: (n: string) => fake.namespace.idFromName(n),
+      get: (id: { name: string }) => ({
+        ...fake.namespace.get(id),
+        start: () => {
+          starts.push(id.name);
+          return new Promise<void>(() => {});
+        },
+      }),
+    };
+    const time = manualClock(1_000);
+    const calls: CallEvent[] = [];
+    const c = createContainerContext(
+      { CONTAINER_API: namespace },
+      [
+        {
+          exportName: "api",
+          binding: "CONTAINER_API",
+          maxInstances: 3,
+          instances: { min: 1, max: 3, scaleWindowSeconds: 10 },
+          concurrency: { target: 2, limit: 2 },
+        },
+      ] as const,
+      { clock: time.clock, random: 1, onCall: (e) => calls.push(e) },
+    );
+    const api = c.api!;
+    // Instance 0 answers: this isolate knows it serves.
+    expect((await api.pool().fetch("/warm")).status).toBe(200);
+    const jobs = () => fake.sent.filter((s) => new URL(s.request.url).pathname === "/job");
+
+    const burst = Array.from({ length: 5 }, (_, i) =>
+      api.pool({ attempts: 1 }).fetch(`/job?id=${i}`, { method: "POST", body: String(i) }),
+    );
+    await time.flush();
+    // Instance 0's two slots are used; the other three calls are held: none went to a cold instance.
+    expect(jobs().map((s) => s.instance)).toEqual([poolInstanceName(0), poolInstanceName(0)]);
+    // The instances the demand asks for are started in the background (start(), not a user's request).
+    expect(new Set(starts)).toEqual(new Set([poolInstanceName(1), poolInstanceName(2)]));
+
+    // Each slot that frees at instance 0 goes to the oldest held call.
+    for (let served = 2; served < 5; served++) {
+      finish.shift()?.();
+      await time.flush();
+      expect(jobs()).toHaveLength(served + 1);
+      expect(jobs().at(-1)?.instance).toBe(poolInstanceName(0));
+    }
+    while (finish.length > 0) {
+      finish.shift()?.();
+      await time.flush();
+    }
+    const answers = await Promise.all(burst);
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
+    // Every job ran once, in the app, on the serving instance; the held ones say so.
+    expect(
+      jobs()
+        .map((s) => s.body)
+        .sort(),
+    ).toEqual(["0", "1", "2", "3", "4"]);
+    expect(answers.filter((a) => a.headers.has(HEADERS.heldMs))).toHaveLength(3);
+    expect(answers.some((a) => a.headers.has(HEADERS.busyMoves))).toBe(false);
+    expect(calls.filter((e) => e.heldMs !== undefined)).toHaveLength(3);
+  });
+});

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { PoolState, ScalePolicy } from "./pool-scaling.js";
-import { POOL_STATE_CACHE_MS, POOL_STATE_MAX_AGE_MS, PoolView } from "./pool-view.js";
+import { manualClock } from "./__fixtures__/manual-clock.js";
+import type { PoolDemand, PoolState, ScalePolicy } from "./pool-scaling.js";
+import { DEMAND_REPORT_MS, HELD_REPORT_MS, POOL_STATE_CACHE_MS, POOL_STATE_MAX_AGE_MS, PoolView } from "./pool-view.js";
 
 const policy: ScalePolicy = { min: 1, max: 4, target: 4, windowMs: 10_000 };
 
@@ -14,7 +15,9 @@ function state(desired: number): PoolState {
     max: 4,
     target: 4,
     inflight: 0,
+    held: 0,
     running: desired,
+    serving: desired,
     instances: [],
     at: 0,
   };
@@ -79,5 +82,53 @@ describe("PoolView: the global decision with a short cache, the local one as a f
     expect(view.active(0)).toBe(1);
     await view.refresh(0);
     expect(view.active(1)).toBe(4);
+  });
+
+  it("reports held calls with an early read, repeats them while held, and says when none are left", async () => {
+    const time = manualClock(0);
+    const demands: (PoolDemand | undefined)[] = [];
+    const seen: number[] = [];
+    const view = new PoolView(
+      policy,
+      0,
+      async (demand) => {
+        demands.push(demand);
+        return state(4);
+      },
+      POOL_STATE_CACHE_MS,
+      time.clock,
+    );
+    view.onState = (s) => seen.push(s.desired);
+    await view.refresh(0);
+    expect(demands).toEqual([undefined]);
+    // The activator starts holding 10 calls: the coordinator hears of them within DEMAND_REPORT_MS, not a cache period.
+    time.advance(DEMAND_REPORT_MS);
+    view.setHeld(time.clock.now(), 10);
+    await time.flush();
+    expect(demands.at(-1)).toEqual({ source: view.source, held: 10 });
+    // Still held: repeated (the coordinator forgets a count it stops hearing).
+    await time.advance(HELD_REPORT_MS);
+    expect(demands.at(-1)).toEqual({ source: view.source, held: 10 });
+    const reads = demands.length;
+    view.setHeld(time.clock.now(), 0);
+    await time.advance(DEMAND_REPORT_MS);
+    expect(demands.at(-1)).toEqual({ source: view.source, held: 0 });
+    // Nothing held and nothing to correct: no more early reads.
+    const after = demands.length;
+    await time.advance(HELD_REPORT_MS * 4);
+    expect(demands.length).toBe(after);
+    expect(after).toBeGreaterThan(reads);
+    expect(seen.length).toBe(demands.length);
+  });
+
+  it("counts held calls in this isolate's own view at once", () => {
+    const view = new PoolView(policy, 0, async () => {
+      throw new Error("unreachable");
+    });
+    view.track(0, 1);
+    view.setHeld(0, 15);
+    let active = 1;
+    for (let t = 100; t <= 1_000; t += 100) active = view.active(t);
+    expect(active).toBe(4);
   });
 });

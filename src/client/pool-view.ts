@@ -8,14 +8,25 @@
  * costs exactly one Durable Object call, and every isolate and Worker converges on the coordinator's decision
  * within a cache period. The local view is the floor that makes a burst in one isolate spread out at once, and the
  * fallback while no global decision is known. State is per namespace and isolate, like `load.ts`.
- * Boundary: the number only; which instance gets a request is `send.ts`'s choice.
+ * The read also carries the demand no instance can see: the calls this isolate's activator holds
+ * (`pool-hold.ts`). They count in the local view at once, and when their number changes the view reads the
+ * coordinator early (at most every `DEMAND_REPORT_MS`), and again every `HELD_REPORT_MS` while any are held, so
+ * the global decision counts them within a fraction of a second; each read's answer is handed to `onState`.
+ * Boundary: the number only; which instance gets a request is `send.ts`'s and `pool-hold.ts`'s choice.
  */
-import { Autoscaler, type PoolState, type ScalePolicy } from "./pool-scaling.js";
+
+import type { PoolHold } from "./pool-hold.js";
+import { Autoscaler, type PoolDemand, type PoolState, type ScalePolicy } from "./pool-scaling.js";
+import type { Clock } from "./types.js";
 
 /** The global decision is read again when the cached one is older than this. */
 export const POOL_STATE_CACHE_MS = 1_000;
 /** A cached global decision older than this is ignored (the coordinator could not be read for a while). */
 export const POOL_STATE_MAX_AGE_MS = 10_000;
+/** A change in the held count is reported with a read at most this often. */
+export const DEMAND_REPORT_MS = 250;
+/** While calls are held, the count is reported again this often (the coordinator forgets it after 2 s). */
+export const HELD_REPORT_MS = 500;
 
 export class PoolView {
   readonly #local: Autoscaler;
@@ -24,12 +35,25 @@ export class PoolView {
   #refreshing: Promise<void> | undefined;
   #lastAttempt = Number.NEGATIVE_INFINITY;
   #errors = 0;
+  #held = 0;
+  /** The held count the coordinator last received (or is receiving). */
+  #reportedHeld = 0;
+  /** When the pending demand read is due (one timer at a time). */
+  #trailingAt: number | undefined;
+  /** Who this view is to the coordinator: its held count replaces the last one from the same source. */
+  readonly source = `v${Math.random().toString(36).slice(2, 12)}`;
+  /** Called with every state read (the activator learns which instances serve from it). */
+  onState: ((state: PoolState) => void) | undefined;
+  /** The pool's activator in this isolate (set by the context that made the view). */
+  hold: PoolHold | undefined;
 
   constructor(
     readonly policy: ScalePolicy,
     now: number,
-    private readonly read: () => Promise<PoolState>,
+    private readonly read: (demand?: PoolDemand) => Promise<PoolState>,
     readonly cacheMs: number = POOL_STATE_CACHE_MS,
+    /** For the early and repeated demand reads; without it, demand only rides the cache-period reads. */
+    private readonly clock?: Clock,
   ) {
     this.#local = new Autoscaler(policy, now);
   }
@@ -37,7 +61,42 @@ export class PoolView {
   /** A request from this isolate to this pool started (+1) or ended (-1). */
   track(now: number, delta: 1 | -1): void {
     this.#inflight = Math.max(0, this.#inflight + delta);
-    this.#local.observe(now, this.#inflight);
+    this.#local.observe(now, this.#inflight + this.#held);
+  }
+
+  /** Calls this isolate holds for the pool now (the activator's queue): demand no instance sees. */
+  setHeld(now: number, held: number): void {
+    this.#held = Math.max(0, held);
+    this.#local.observe(now, this.#inflight + this.#held);
+    this.#reportDemand(now);
+  }
+
+  /** Calls held, as last set. */
+  get held(): number {
+    return this.#held;
+  }
+
+  /** Reads early when the held count differs from the one reported, or is not 0 (a repeat); bounded in rate. */
+  #reportDemand(now: number): void {
+    if (this.#held === this.#reportedHeld && this.#held === 0) return;
+    const gap = this.#held === this.#reportedHeld ? HELD_REPORT_MS : DEMAND_REPORT_MS;
+    const wait = this.#lastAttempt + gap - now;
+    if (wait <= 0 && !this.#refreshing) {
+      void this.refresh(now);
+      return;
+    }
+    if (!this.clock) return;
+    // One timer, moved earlier when a change needs an earlier read than the repeat it waits for.
+    const due = now + Math.max(wait, DEMAND_REPORT_MS / 5);
+    if (this.#trailingAt !== undefined && this.#trailingAt <= due) return;
+    this.#trailingAt = due;
+    const clock = this.clock;
+    const fire = () => {
+      if (this.#trailingAt !== due) return;
+      this.#trailingAt = undefined;
+      this.#reportDemand(clock.now());
+    };
+    clock.sleep(due - now).then(fire, fire);
   }
 
   /** The last global decision read, if any (for visibility). */
@@ -65,15 +124,27 @@ export class PoolView {
   refresh(now: number): Promise<void> {
     if (this.#refreshing) return this.#refreshing;
     this.#lastAttempt = now;
+    const held = this.#held;
+    const hadReported = this.#reportedHeld;
+    this.#reportedHeld = held;
     const run = (async () => {
       try {
-        const state = await this.read();
+        const state = await this.read(held > 0 || hadReported > 0 ? { source: this.source, held } : undefined);
         this.#global = { state, readAt: now };
+        try {
+          this.onState?.(state);
+        } catch {
+          // A listener's failure must not cost the decision.
+        }
       } catch {
         this.#errors++;
+        // Not received: report it again, unless nothing is held (the coordinator forgets a count within 2 s).
+        this.#reportedHeld = held === 0 ? 0 : hadReported;
       } finally {
         this.#refreshing = undefined;
       }
+      // Demand that changed while this read was out (or is still held) goes with the next one.
+      if (this.clock) this.#reportDemand(this.clock.now());
     })();
     this.#refreshing = run;
     return run;

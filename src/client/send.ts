@@ -11,11 +11,12 @@
  * the response they return. The test double runs this same loop against fake stubs.
  */
 
-import { poolInstanceName } from "../definition/naming.js";
+import { poolIndexOf, poolInstanceName } from "../definition/naming.js";
 import { messageOf } from "../errors.js";
 import { encodeInstanceName, HEADERS, isIdempotent, mayRetry } from "../protocol.js";
 import { MoorageContainerError } from "./errors.js";
 import { cheaperOfTwo, type LoadTracker } from "./load.js";
+import { type HeldCall, HOLD_MAX_BUSY } from "./pool-hold.js";
 import { type PreparedRequest, prepareRequest } from "./request.js";
 import { backoffDelay, type RetryPolicy } from "./retry.js";
 import { type ColdStartSignal, isWebSocketResponse, matchErrorSignal, matchResponseSignal } from "./signals.js";
@@ -48,6 +49,8 @@ export type Route =
       tried?: number[];
       /** Counts this isolate's requests to the pool, for its own scaling view. */
       track?: (delta: 1 | -1) => void;
+      /** A declared pool's activator (`pool-hold.ts`): this call's side of it, made when the call begins. */
+      hold?: () => HeldCall;
     };
 
 /** `busy` refusals one call may move on from: every other instance of the largest pool, once. */
@@ -75,6 +78,8 @@ export async function send(
   let roundMoves = 0;
   /** The last attempt ended on a busy refusal with no instance left to move to: wait before the next. */
   let allBusy = false;
+  /** A declared pool's activator: picks serving instances with a free slot, holds the call while all are full. */
+  const held = route.kind === "pool" ? route.hold?.() : undefined;
 
   for (let attempt = 1; ; attempt++) {
     // `pool` waits only when the last failure was a cold start; an application failure moves on at once.
@@ -83,10 +88,14 @@ export async function send(
     if (attempt > 1 && (route.kind === "instance" || previous !== undefined || allBusy)) {
       await ctx.clock.sleep(backoffDelay(policy, attempt, ctx.random), prepared.signal);
     }
-    instance =
-      route.kind === "instance"
-        ? route.instance
-        : pickUntried(route.size, route.active?.() ?? route.size, tried, ctx.random, ctx.load(), ctx.clock);
+    if (route.kind === "instance") instance = route.instance;
+    else {
+      // Synchronous for a warm call with a free slot; a promise only when the call is held.
+      const chosen = held?.pick(tried, prepared.signal);
+      instance =
+        (chosen instanceof Promise ? await chosen : chosen) ??
+        pickUntried(route.size, route.active?.() ?? route.size, tried, ctx.random, ctx.load(), ctx.clock);
+    }
     const stub = ctx.stub(instance);
     waitMs = ctx.clock.now() - startedAt;
     const base = { container: ctx.container, instance, attempt, waitMs };
@@ -99,9 +108,11 @@ export async function send(
     try {
       response = await stub.fetch(prepared.build(instance, port));
       done(ctx.clock.now(), response.status >= 500 || response.status === 429);
+      held?.settled(instance, { response });
     } catch (error) {
       // An abort is not the instance's failure: it ends the attempt without the failure penalty (load.ts).
       done(ctx.clock.now(), prepared.signal?.aborted ? "cancelled" : true);
+      held?.settled(instance, { error });
       if (route.kind === "pool") route.track?.(-1);
       const signal = matchErrorSignal(error);
       // Whether the call was aborted is asked when the attempt ended, not when it began: a call aborted in flight
@@ -133,6 +144,7 @@ export async function send(
         totalMs: ctx.clock.now() - startedAt,
         error: failure,
         ...(busyMoves > 0 ? { busyMoves } : {}),
+        ...heldField(held),
       });
       throw failure;
     }
@@ -142,15 +154,18 @@ export async function send(
     // at once, whatever the method, without spending an attempt (bounded: each other instance once).
     // Which code that is comes from the one catalog (`OBJECT_ERRORS[code].moveInstance`, via signals.ts).
     const movesInstance = matchResponseSignal(response)?.moveInstance === true;
+    // A held call that is refused (another isolate took the slot) goes back to the activator: held again.
+    const holdAgain = held?.holding === true && busyMoves < HOLD_MAX_BUSY;
     if (
       route.kind === "pool" &&
       movesInstance &&
-      roundMoves < busyMoveBound(route) &&
+      (holdAgain || roundMoves < busyMoveBound(route)) &&
       prepared.replayable &&
       !prepared.signal?.aborted
     ) {
       busyMoves++;
-      roundMoves++;
+      if (holdAgain) untry(tried, instance);
+      else roundMoves++;
       report(ctx.onAttempt, { ...base, outcome: "busy", willRetry: true, status: response.status });
       response.body?.cancel().catch(() => {});
       previous = undefined;
@@ -164,7 +179,7 @@ export async function send(
       report(ctx.onAttempt, { ...base, outcome: "response", willRetry: false, status: response.status, coldStartMs });
       report(
         ctx.onCall,
-        callEvent(ctx, prepared, instance, attempt, waitMs, startedAt, response, coldStartMs, busyMoves),
+        callEvent(ctx, prepared, instance, attempt, waitMs, startedAt, response, coldStartMs, busyMoves, held),
       );
       return response;
     }
@@ -189,9 +204,9 @@ export async function send(
     }
     report(
       ctx.onCall,
-      callEvent(ctx, prepared, instance, attempt, waitMs, startedAt, response, coldStartMs, busyMoves),
+      callEvent(ctx, prepared, instance, attempt, waitMs, startedAt, response, coldStartMs, busyMoves, held),
     );
-    return stamped(response, instance, attempt, waitMs, busyMoves);
+    return stamped(response, instance, attempt, waitMs, busyMoves, held);
   }
 }
 
@@ -250,6 +265,18 @@ function poolName(index: number): string {
   return poolInstanceName(index);
 }
 
+/** Forgets that this call tried `instance` (it refused `busy` unseen, so the call may be held for it again). */
+function untry(tried: number[], instance: string): void {
+  const index = poolIndexOf(instance);
+  const at = index === undefined ? -1 : tried.lastIndexOf(index);
+  if (at >= 0) tried.splice(at, 1);
+}
+
+/** `heldMs` for a call event, when the call was held. */
+function heldField(held: HeldCall | undefined): { heldMs?: number } {
+  return held?.wasHeld ? { heldMs: Math.max(0, Math.round(held.heldMs)) } : {};
+}
+
 /** The error a call throws when its last attempt threw. `refused`: a retry was possible but not safe. */
 function thrownFailure(
   ctx: SendContext,
@@ -304,9 +331,18 @@ function thrownFailure(
  * The response with `moorage-attempts`, `moorage-wait-ms` and `moorage-instance` set. Platform responses can have
  * immutable headers, so this is a new Response sharing the same body stream (nothing is read or buffered).
  */
-function stamped(response: Response, instance: string, attempts: number, waitMs: number, busyMoves = 0): Response {
+function stamped(
+  response: Response,
+  instance: string,
+  attempts: number,
+  waitMs: number,
+  busyMoves = 0,
+  held?: HeldCall,
+): Response {
   const headers = new Headers(response.headers);
   if (busyMoves > 0) headers.set(HEADERS.busyMoves, String(busyMoves));
+  const { heldMs } = heldField(held);
+  if (heldMs !== undefined) headers.set(HEADERS.heldMs, String(heldMs));
   headers.set(HEADERS.attempts, String(attempts));
   headers.set(HEADERS.waitMs, String(Math.max(0, Math.round(waitMs))));
   headers.set(HEADERS.instanceName, encodeInstanceName(instance));
@@ -323,9 +359,11 @@ function callEvent(
   response: Response,
   coldStartMs: number | undefined,
   busyMoves = 0,
+  held?: HeldCall,
 ): CallEvent {
   return {
     ...(busyMoves > 0 ? { busyMoves } : {}),
+    ...heldField(held),
     container: ctx.container,
     instance,
     method: prepared.method,

@@ -5,7 +5,7 @@
  */
 import type { ExecWireOptions } from "../exec-wire.js";
 import type { TerminalWireOptions } from "../terminal-wire.js";
-import type { LoadReport, ScalePolicy } from "./pool-scaling.js";
+import type { LoadReport, PoolDemand, ScalePolicy } from "./pool-scaling.js";
 import type {
   ContainerSignal,
   ContainerSnapshotInfo,
@@ -29,7 +29,7 @@ export interface ContainerStub {
   setAllowedHosts(hosts: string[]): Promise<void>;
   setDeniedHosts(hosts: string[]): Promise<void>;
   /** On a pool's coordinator instance: its state (the policy travels with every call, so a redeploy updates it). */
-  mooragePoolState?(policy: ScalePolicy): Promise<PoolState>;
+  mooragePoolState?(policy: ScalePolicy, demand?: PoolDemand): Promise<PoolState>;
   /** On a pool's coordinator instance: one instance's load report. */
   mooragePoolReport?(report: LoadReport, policy: ScalePolicy): Promise<void>;
   /** Runs a command; the framed stream of `../exec-wire.ts`. */

@@ -330,6 +330,8 @@ export interface CallEvent {
   hedge?: "first" | "hedge";
   /** How many `busy` refusals (an instance at its concurrency limit) moved the call to another instance. */
   busyMoves?: number;
+  /** A declared pool's call held in the client while every serving instance was at its limit: milliseconds held. */
+  heldMs?: number;
 }
 
 /** Options for `createContainerContext` (generated `containers(env, options)` passes them through). */

@@ -18,7 +18,7 @@
  * (`timers.ts`), egress (`egress.ts`, `outbound.ts`) and proxying (`proxy.ts`) each live in their own module.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { LoadReport, PoolState, ScalePolicy } from "../client/pool-scaling.js";
+import type { LoadReport, PoolDemand, PoolState, ScalePolicy } from "../client/pool-scaling.js";
 import type { ContainerSnapshotInfo, SnapshotListing, StartInstanceType } from "../client/types.js";
 import { POOL_COORDINATOR_INSTANCE } from "../definition/pool.js";
 import type { ContainerDefinition } from "../definition/types.js";
@@ -144,6 +144,7 @@ export class MoorageContainer<Env = unknown> extends DurableObject<Env> {
       instance: () => this.#instanceName(),
       inflight: () => this.#activity.inflight,
       running: () => container.running,
+      serving: () => this.#lifecycle.state.phase === "serving",
       arm: (dueAt) => this.#timers.arm(dueAt),
     });
     this.#activity = new ActivityTracker(
@@ -294,9 +295,9 @@ export class MoorageContainer<Env = unknown> extends DurableObject<Env> {
   }
 
   /** On a pool's coordinator instance: the scaling decision and every instance's last report (`poolState()`). */
-  async mooragePoolState(policy: ScalePolicy): Promise<PoolState> {
+  async mooragePoolState(policy: ScalePolicy, demand?: PoolDemand): Promise<PoolState> {
     this.#learnInstance(POOL_COORDINATOR_INSTANCE);
-    return this.#pool.state(policy);
+    return this.#pool.state(policy, demand);
   }
 
   /** Joins the shared start; a request aborted meanwhile leaves without cancelling the start for the others. */

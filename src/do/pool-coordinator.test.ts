@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ScalePolicy } from "../client/pool-scaling.js";
-import { PoolCoordinator, REPORT_STALE_MS, START_RETRY_MS } from "./pool-coordinator.js";
+import { HELD_STALE_MS, PoolCoordinator, REPORT_STALE_MS, START_RETRY_MS } from "./pool-coordinator.js";
 
 const policy: ScalePolicy = { min: 1, max: 4, target: 4, windowMs: 10_000 };
 
@@ -53,5 +53,46 @@ describe("PoolCoordinator: the global view of one pool", () => {
     c.configure({ ...policy, max: 2 }, 1_000);
     expect(c.policy.max).toBe(2);
     expect(c.state(2_000).desired).toBe(2);
+  });
+
+  it("counts the calls isolates hold as in flight: a step held behind one serving instance panics and scales to max", () => {
+    // The bench's step: target 4, instance 0 at its limit of 6, the isolate holding 10 more. Without the held
+    // calls the pool would look like 6 in flight (2 instances, no panic).
+    const c = new PoolCoordinator({ ...policy, windowMs: 6_000 }, 0);
+    c.report({ index: 0, inflight: 1, running: true, serving: true, at: 0 }, 0);
+    for (let t = 0; t <= 10_000; t += 250) c.state(t);
+    c.report({ index: 0, inflight: 6, running: true, serving: true, at: 10_000 }, 10_000);
+    let state = c.state(10_000);
+    for (let t = 10_000; t <= 11_000; t += 250) {
+      c.demand({ source: "isolate-a", held: 10 }, t);
+      state = c.state(t);
+    }
+    expect(state).toMatchObject({ held: 10, inflight: 16, panic: true, desired: 4, serving: 1 });
+    // The report that follows starts the instances the decision added, without waiting for a read.
+    expect(c.toStart(11_000)).toEqual([1, 2, 3]);
+  });
+
+  it("measures a burst against the instances that serve: instances still starting do not hold the panic back", () => {
+    const c = new PoolCoordinator({ ...policy, windowMs: 6_000 }, 0);
+    // Four containers running, but only instance 0 serves; the other three have requests waiting for their start.
+    c.report({ index: 0, inflight: 6, running: true, serving: true, at: 0 }, 0);
+    for (const index of [1, 2, 3]) c.report({ index, inflight: 4, running: true, serving: false, at: 0 }, 0);
+    let state = c.state(0);
+    for (let t = 100; t <= 1_000; t += 100) state = c.state(t);
+    expect(state).toMatchObject({ running: 4, serving: 1, panic: true, desired: 4 });
+  });
+
+  it("forgets an isolate's held calls once it stops reporting them, and ignores malformed demand", () => {
+    const c = new PoolCoordinator(policy, 0);
+    c.demand({ source: "isolate-a", held: 5 }, 0);
+    c.demand({ source: "isolate-b", held: 3 }, 0);
+    expect(c.state(0).held).toBe(8);
+    c.demand({ source: "isolate-b", held: 0 }, 100);
+    expect(c.state(100).held).toBe(5);
+    for (const bad of [{ source: "", held: 4 }, { source: "x", held: -1 }, { source: "x", held: Number.NaN }, null]) {
+      c.demand(bad as never, 200);
+    }
+    expect(c.state(200).held).toBe(5);
+    expect(c.state(HELD_STALE_MS + 1).held).toBe(0);
   });
 });

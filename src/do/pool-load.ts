@@ -71,7 +71,7 @@ export class LoadReporter {
     readonly index: number,
     readonly intervalMs: number,
     private readonly host: ReporterHost,
-    private readonly read: () => { inflight: number; running: boolean },
+    private readonly read: () => { inflight: number; running: boolean; serving?: boolean },
   ) {}
 
   /** The load changed (a request arrived or ended, the container started or stopped). */
@@ -89,13 +89,14 @@ export class LoadReporter {
   }
 
   #send(now: number): void {
-    const { inflight, running } = this.read();
-    const key = `${inflight}/${running}`;
+    const { inflight, running, serving } = this.read();
+    const key = `${inflight}/${running}/${serving}`;
     // Nothing new since the last report: the coordinator already holds this level (unless it may have aged out).
     if (key === this.#lastReported && now - this.#lastSent < HEARTBEAT_MS) return;
     this.#lastSent = now;
     this.#lastReported = key;
     const report: LoadReport = { index: this.index, inflight, running, at: now };
+    if (serving !== undefined) report.serving = serving;
     this.host.waitUntil(
       this.host.send(report).catch(() => {
         // Dropped: forget what was reported so the next change sends again.

@@ -15,7 +15,7 @@
  * Boundary: glue between the object and the pure pool modules; the object calls `admit`, `changed`, `keepAwake`,
  * `onAlarm` and routes the two coordinator RPCs here.
  */
-import type { PoolState, ScalePolicy } from "../client/pool-scaling.js";
+import type { PoolDemand, PoolState, ScalePolicy } from "../client/pool-scaling.js";
 import { scalePolicyOf } from "../client/pool-scaling.js";
 import { bindingName, poolIndexOf, poolInstanceName } from "../definition/naming.js";
 import { POOL_COORDINATOR_INSTANCE } from "../definition/pool.js";
@@ -54,6 +54,8 @@ export interface PoolMemberHost {
   inflight(): number;
   /** Whether this object's container is running. */
   running(): boolean;
+  /** Whether it is serving (started and ready); `running()` when the host cannot tell. */
+  serving?(): boolean;
   /** Sets the object's alarm to `dueAt` unless an earlier one is set (`Timers.arm`). */
   arm(dueAt: number): Promise<void>;
 }
@@ -126,7 +128,10 @@ export class PoolMember {
             return () => clearTimeout(timer);
           },
         },
-        () => ({ inflight: this.host.inflight(), running: this.host.running() }),
+        () => {
+          const running = this.host.running();
+          return { inflight: this.host.inflight(), running, serving: running && (this.host.serving?.() ?? true) };
+        },
       );
     }
     this.#reporter.changed();
@@ -182,9 +187,13 @@ export class PoolMember {
     this.#armWarmCheck();
   }
 
-  /** RPC `mooragePoolState`: the decision and the instances behind it (reading it also wakes the warm instances). */
-  state(policy: ScalePolicy): PoolState {
+  /**
+   * RPC `mooragePoolState`: the decision and the instances behind it (reading it also wakes the warm instances).
+   * `demand`: the calls the reading isolate holds for this pool, counted in the decision.
+   */
+  state(policy: ScalePolicy, demand?: PoolDemand): PoolState {
     const coordinator = this.#coordinatorFor(policy);
+    coordinator.demand(demand, Date.now());
     const state = coordinator.state(Date.now());
     this.#startWanted(coordinator);
     this.#armWarmCheck();

@@ -2,7 +2,8 @@
  * Issue 11 against real workerd and Docker: a pool's hard concurrency limit (the app counts: never above `limit`,
  * the excess moved, none lost, none run twice), hedged requests against a slow instance, no hedge for a POST
  * without an idempotency mark, warm `min` instances (also after a restart of the runtime, with no request sent),
- * and scaling up and back down. The fixture app
+ * and scaling up and back down, and a burst above capacity held in the client for the serving instance's slots rather
+ * than sent to instances still starting. The fixture app
  * (test/fixtures/pool-app) counts its own in-flight requests and the request ids it ran.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -73,15 +74,52 @@ describe.skipIf(skipped)("pools", () => {
     );
     expect(answers.map((a) => a.status)).toEqual(ids.map(() => 200));
     expect(answers.map((a) => a.body.id).sort()).toEqual([...ids].sort());
-    // 9 requests on 3 instances x 2 slots: some were refused busy and moved.
-    const moved = answers.filter((a) => Number(a.headers.get("moorage-busy-moves") ?? 0) > 0);
-    expect(moved.length).toBeGreaterThan(0);
+    // 9 requests on 3 instances x 2 slots: the excess waited for a slot, held in the client (when it knew the
+    // instances served and were full) or refused busy by an object and moved.
+    const waited = answers.filter((a) => a.headers.has("moorage-busy-moves") || a.headers.has("moorage-held-ms"));
+    expect(waited.length).toBeGreaterThan(0);
     const stats = (await json<Stats[]>("/limited/each/stats?size=3")).body;
     for (const s of stats) expect(s.body.peak).toBeLessThanOrEqual(2);
     const runs: Record<string, number> = {};
     for (const s of stats) for (const [id, n] of Object.entries(s.body.seen)) runs[id] = (runs[id] ?? 0) + n;
     expect(runs).toEqual(Object.fromEntries(ids.map((id) => [id, 1])));
   }, 180_000);
+
+  test("a burst above capacity is held for the serving instance's slots, not sent to cold instances; none above limit, none lost", async () => {
+    // Instance 0 is the pool's warm `min`; a few answers teach the Worker's isolate that it serves.
+    const warm = await eventually(90_000, async () => {
+      const s = (await json<{ serving: number }>("/held/state")).body;
+      return s.serving >= 1 ? s.serving : undefined;
+    });
+    expect(warm).toBeGreaterThanOrEqual(1);
+    for (let i = 0; i < 3; i++) expect((await json("/held/pool/work")).status).toBe(200);
+    await json("/held/each/reset?size=1");
+    const before = (await json<{ running: number }>("/held/state")).body.running;
+    expect(before, "only the warm instance runs before the burst").toBe(1);
+
+    // 6 calls at once on 2 slots: 4 wait. Instance 0 frees its slots every 300 ms, long before a cold start.
+    const ids = Array.from({ length: 6 }, (_, i) => `held-${i}`);
+    const answers = await Promise.all(
+      ids.map((id) => json<{ id: string }>(`/held/pool/work?ms=300&id=${id}`, { method: "POST" })),
+    );
+    expect(answers.map((a) => a.status)).toEqual(ids.map(() => 200));
+    // None was sent to an instance still starting: no answer waited for a container start.
+    expect(answers.filter((a) => a.headers.has("moorage-cold-start-ms")).map((a) => a.body.id)).toEqual([]);
+    const held = answers.filter((a) => a.headers.has("moorage-held-ms"));
+    expect(held.length, "calls held in the client for a slot").toBeGreaterThan(0);
+    // The instances the demand asked for were started in the background (a warm-up, not a user's call).
+    const grown = await eventually(60_000, async () => {
+      const s = (await json<{ running: number }>("/held/state")).body;
+      return s.running >= 2 ? s.running : undefined;
+    });
+    expect(grown).toBeGreaterThanOrEqual(2);
+    // The app's own counts: never above the limit, every call ran exactly once.
+    const stats = (await json<Stats[]>("/held/each/stats?size=3")).body;
+    for (const s of stats) expect(s.body.peak).toBeLessThanOrEqual(2);
+    const runs: Record<string, number> = {};
+    for (const s of stats) for (const [id, n] of Object.entries(s.body.seen)) runs[id] = (runs[id] ?? 0) + n;
+    expect(runs).toEqual(Object.fromEntries(ids.map((id) => [id, 1])));
+  }, 240_000);
 
   test("a hedge wins against a slow instance; a POST without an idempotency mark is never hedged", async () => {
     await json("/hedged/each/reset?size=3");
