@@ -3,7 +3,7 @@
  * /terminal?id=... of the media app (real wrangler, real containers), and the test acts and looks as a person
  * does: the page says it is connected and shows the shell's prompt, a command typed on the keyboard shows its
  * output on the terminal's screen, `exit 5` shows the exit code, and the exec form beside it shows a command's
- * output. xterm.js comes from the app's own assets (the page would stay blank if it had to be fetched from outside).
+ * output; the terminal fits the window and a window resize reaches the PTY (the program sees the new size). xterm.js comes from the app's own assets (the page would stay blank if it had to be fetched from outside).
  */
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -49,6 +49,37 @@ describe.skipIf(skipped)("the example app's terminal page (Chromium)", () => {
     await expect.poll(() => page.locator("#status").textContent(), { timeout: 30_000 }).toBe("exited with code 5");
     // Everything the page loaded came from the app itself.
     expect(failed).toEqual([]);
+    await page.close();
+  });
+
+  test("the terminal fits the window, and the PTY sees the new size when the window is resized", async () => {
+    const page = await (browser as LaunchedBrowser).context.newPage();
+    await page.setViewportSize({ width: 1200, height: 800 });
+    await page.goto(`${app.client.baseUrl}/terminal?id=term-page-2`);
+    await expect.poll(() => page.locator("#status").textContent(), { timeout: 60_000 }).toBe("connected");
+    await expect.poll(() => screen(page), { timeout: 30_000 }).toContain("#");
+    const large = (await page.locator("#size").textContent()) ?? "";
+    expect(large).toMatch(/^\d+x\d+$/);
+    expect(large).not.toBe("100x28"); // the size the page used to be fixed at
+    // What the program in the PTY sees (the image has no `stty`); the command line itself has no "<n>x<n>".
+    const askSize = async () => {
+      await page.locator("#terminal").click();
+      await page.keyboard.type(`node -p "process.stdout.columns + 'x' + process.stdout.rows"`);
+      await page.keyboard.press("Enter");
+    };
+    await askSize();
+    await expect.poll(() => screen(page), { timeout: 30_000 }).toMatch(new RegExp(`(?<!\\d)${large}(?!\\d)`));
+
+    await page.setViewportSize({ width: 800, height: 560 });
+    await expect.poll(() => page.locator("#size").textContent(), { timeout: 10_000 }).not.toBe(large);
+    const small = (await page.locator("#size").textContent()) ?? "";
+    const [wide, tall] = large.split("x").map(Number);
+    const [narrow, short] = small.split("x").map(Number);
+    expect(narrow).toBeLessThan(wide as number);
+    expect(short).toBeLessThan(tall as number);
+    await askSize();
+    const answer = new RegExp(`(?<!\\d)${small}(?!\\d)`); // the new answer, not a part of the old one
+    await expect.poll(() => screen(page), { timeout: 30_000 }).toMatch(answer);
     await page.close();
   });
 });

@@ -8,7 +8,8 @@
  *   the example's other dependencies (wrangler, valibot, workers-types) from the repo's own node_modules.
  * - The renderer image imports `moorage/bridge`. A real app's Dockerfile would `npm install moorage`; here the
  *   built package (package.json + dist) is copied into the build context as `containers/node_modules/moorage`.
- * - The terminal page's xterm.js and its CSS are copied from node_modules into `public/vendor` (served as assets).
+ * - The terminal page's xterm.js, its CSS and its fit addon are copied from node_modules into `public/vendor`
+ *   (served as assets).
  * - `.dev.vars` is created from `.dev.vars.example` when missing (never overwritten).
  * - The Secrets Store value behind `SIGNING_KEYS` is seeded into wrangler's local store with wrangler's own
  *   `secrets-store secret create` (no `--remote`: local, offline).
@@ -78,7 +79,10 @@ export function setup({
   const xterm = join(appDir, "node_modules", "@xterm", "xterm");
   copyFileSync(join(xterm, "lib", "xterm.js"), join(vendor, "xterm.js"));
   copyFileSync(join(xterm, "css", "xterm.css"), join(vendor, "xterm.css"));
-  log("copied xterm.js and xterm.css into public/vendor for the terminal page");
+  // The fit addon sizes the terminal to its element (the page fills the window), so the PTY gets the real size.
+  const fit = join(appDir, "node_modules", "@xterm", "addon-fit");
+  copyFileSync(join(fit, "lib", "addon-fit.js"), join(vendor, "addon-fit.js"));
+  log("copied xterm.js, xterm.css and addon-fit.js into public/vendor for the terminal page");
 
   const devVars = join(appDir, ".dev.vars");
   if (!existsSync(devVars)) {
