@@ -273,6 +273,34 @@ describe.skipIf(skipped)("inspector page (moorage dev, real containers, Chromium
     expect(await allowed.first().locator("td").nth(4).textContent()).toMatch(/^handler \((partner|\*)\.media\.test\)$/);
   });
 
+  test("a crash's stop event carries the container's last output lines on the timeline", async () => {
+    const app = dev as Dev;
+    // An entity thumbnailer told to die: its next /thumb logs "dying-mid-request" and exits 1 mid-request.
+    expect((await app.app.fetch("/thumbs/insp-crash/poison", { method: "POST", body: '{"mode":"die"}' })).status).toBe(
+      200,
+    );
+    // (A GET is idempotent: Moorage sends it again to a fresh container, so the caller may still get a 200.)
+    await app.app.fetch("/thumbs/insp-crash/thumb");
+    const timeline = page.getByRole("list", { name: "lifecycle events" });
+    const crash = timeline
+      .locator("li")
+      .filter({ hasText: "thumbnailer / insp-crash" })
+      .filter({ hasText: "exit 1, crash" });
+    await expect.poll(() => crash.count(), { timeout: 30_000 }).toBe(1);
+    // moorage dev read the crashed container's last lines from the engine and added them to the stop event.
+    await expect.poll(async () => (await crash.textContent()) ?? "", { timeout: 15_000 }).toContain("last lines:");
+    const text = (await crash.textContent()) ?? "";
+    expect(text).toContain('"event":"poison"');
+    expect(text).toContain('"event":"dying-mid-request"');
+    // wrangler's own line of the event is the object's, without the lines (only moorage dev adds them).
+    const stopLine = app
+      .output()
+      .split("\n")
+      .find((l) => l.includes('"event":"stop"') && l.includes('"instance":"insp-crash"'));
+    expect(stopLine).toContain('"reason":"crash"');
+    expect(stopLine).not.toContain("lastLines");
+  });
+
   test("the container's own log lines are shown", async () => {
     await page.getByRole("tab", { name: "renderer / insp-1" }).click();
     const logs = page.getByRole("log", { name: "logs of renderer / insp-1" });

@@ -17,6 +17,7 @@
  *   POST /thumbs/exec               run one command on the pool instance pool() chooses ({ cmd }); says which
  *   POST /thumbs/:index/poison      make pool instance `index` fail ({ mode: "5xx" | "die" | "off" })
  *   GET  /thumbs/:member/info       boot id of pool instance `member` (a number) or of the entity `member` (get)
+ *   GET  /thumbs/:member/thumb?w=   a thumbnail from that one instance (poisoned with "die", it crashes: exit 1)
  *   GET  /fetch/:id?url=            the firewalled fetcher downloads a URL
  *   POST /fetch/:id/allow           open one more host for that fetcher instance ({ host }) (`egress.allow`)
  *   POST /transcode/:id             a transcoding job; GET /transcode/:id/work?ms= keeps it busy
@@ -185,6 +186,7 @@ async function route(request: Request, env: Env): Promise<Response> {
       const member = /^\d+$/.test(second) ? c.thumbnailer.poolInstance(Number(second)) : c.thumbnailer.get(second);
       if (third === "poison") return member.fetch("/poison", { method: "POST", body: await request.text() });
       if (third === "info") return member.fetch("/info");
+      if (third === "thumb") return member.fetch(`/thumb?w=${w}`);
       break;
     }
     case "fetch":
