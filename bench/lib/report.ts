@@ -443,6 +443,11 @@ export function markdown(r: Results): string {
         }),
       ),
     );
+    const split = (x: StepResult["step"]) =>
+      x.early && x.late
+        ? `first 5 s p99 ${fmt(x.early.p99)} ms (n ${x.early.n}), after ${fmt(x.late.p99)} ms (n ${x.late.n})`
+        : "n/a";
+    s.push("", `Where the tail is: fixed 4 ${split(st.fixed)}; stepped ${split(st.step)}.`);
     // The decision over time, one sample per second (desired / running / in flight, P = panic).
     const perSecond = new Map<number, (typeof st.timeline)[number]>();
     for (const x of st.timeline) if (!perSecond.has(Math.floor(x.t / 1000))) perSecond.set(Math.floor(x.t / 1000), x);

@@ -21,6 +21,8 @@ import { type Summary, summarize } from "../lib/stats.js";
 /** The stepped pool's declaration (fixture/moorage/containers.ts), for the report's rules. */
 export const STEP_POOL = { min: 1, max: 4, target: 4, limit: 6, sleepAfterMs: 10_000, windowMs: 6_000 } as const;
 const HANDLER_MS = 50;
+/** The first part of a load, summarized apart from the rest (the step's scale-up happens in it). */
+const EARLY_MS = 5_000;
 const CLIENTS = 16;
 
 interface StateSample {
@@ -56,6 +58,9 @@ export interface LoadSummary {
   held: number;
   /** Responses that waited for a container start (`moorage-cold-start-ms`). */
   coldStarted: number;
+  /** Latency of the calls sent in the first `EARLY_MS` of the load, and of the rest (where a tail comes from). */
+  early: Summary;
+  late: Summary;
   /** Distinct instances that answered (`moorage-instance`). */
   instances: number;
 }
@@ -107,8 +112,11 @@ async function load(
   ms: number,
   onAnswer?: (instance: string) => void,
 ): Promise<LoadSummary> {
-  const end = Math.min(Date.now() + ms, ctx.deadline);
+  const begin = Date.now();
+  const end = Math.min(begin + ms, ctx.deadline);
   const lat: number[] = [];
+  const early: number[] = [];
+  const late: number[] = [];
   const seen = new Set<string>();
   let requests = 0;
   let errors = 0;
@@ -119,8 +127,12 @@ async function load(
   const client = async () => {
     while (Date.now() < end) {
       requests++;
+      const sentAt = Date.now();
       const r = await trySend(ctx.worker, path, { timeoutMs: 30_000 });
-      if (r.status > 0) lat.push(r.totalMs);
+      if (r.status > 0) {
+        lat.push(r.totalMs);
+        (sentAt - begin < EARLY_MS ? early : late).push(r.totalMs);
+      }
       if (r.status !== 200 || r.bytes !== 1024) {
         errors++;
         firstError ??= `${r.status} ${(r.error ?? r.text ?? "").slice(0, 200)}`;
@@ -135,7 +147,18 @@ async function load(
     }
   };
   await Promise.all(Array.from({ length: clients }, client));
-  return { requests, errors, firstError, latency: summarize(lat), busyMoved, held, coldStarted, instances: seen.size };
+  return {
+    requests,
+    errors,
+    firstError,
+    latency: summarize(lat),
+    busyMoved,
+    held,
+    coldStarted,
+    instances: seen.size,
+    early: summarize(early),
+    late: summarize(late),
+  };
 }
 
 /** Polls `check` every `everyMs` until it returns a value or `ms` have passed. */

@@ -169,6 +169,26 @@ describe("PoolHold: holding while every serving instance is at its limit", () =>
     expect(t.hold.holdBoundMs).toBe(HOLD_FLOOR_MS);
   });
 
+  it("reads the cold-start estimate again when a held call is due: a slower start seen meanwhile keeps it waiting", async () => {
+    const t = setup({ serving: [0], active: 1, limit: 1, size: 3 });
+    const running = sendNow(t);
+    const got: (string | undefined)[] = [];
+    const second = t.hold.begin();
+    void (t.hold.begin().pick([]) as Promise<string | undefined>).then((i) => got.push(`first:${i}`));
+    void (second.pick([]) as Promise<string | undefined>).then((i) => got.push(`second:${i}`));
+    await t.advance(1_000);
+    // Instance 0's call answers after waiting 4 s for its container: starts are slow here. Its slot goes to the
+    // oldest held call; the other one, due at the default estimate, now waits for the new one.
+    running.call.settled(running.instance, ok({ [HEADERS.coldStartMs]: "4000" }));
+    await t.flush();
+    expect(got).toEqual([`first:${name(0)}`]);
+    await t.advance(DEFAULT_COLD_START_MS - 1_000);
+    expect(got).toHaveLength(1);
+    expect(second.holding).toBe(true);
+    await t.advance(4_000 - DEFAULT_COLD_START_MS);
+    expect(got).toEqual([`first:${name(0)}`, `second:${name(1)}`]);
+  });
+
   it("takes a busy refusal as a full instance, tried again once the mark ages out", async () => {
     const t = setup({ serving: [0], active: 1, limit: 6 });
     const refused = sendNow(t);

@@ -12,9 +12,10 @@
  * demand asks for in the background (their object's `start()`, never the user's request), and is reported as
  * demand: the view sends the held count with its next read, so the coordinator's decision counts it.
  * A call is sent to an instance that is not serving only when waiting would be worse: when no instance is known to
- * serve (a cold pool), when the queue is full, or when it has been held longer than this isolate's estimate of a
- * cold start (`moorage-cold-start-ms` answers; `DEFAULT_COLD_START_MS` before one is seen), clamped to
- * `[HOLD_FLOOR_MS, HOLD_CAP_MS]`; then it prefers an instance being started. Undefined from `pick` means "no
+ * serve (a cold pool), when the queue is full, or when it has waited longer than this isolate's estimate of a
+ * cold start (from `moorage-cold-start-ms` answers and from warm-ups that took a start's time, a longer one
+ * believed at once; `DEFAULT_COLD_START_MS` before one is seen), clamped to `[HOLD_FLOOR_MS, HOLD_CAP_MS]` and read
+ * again when it is due; then it prefers an instance being started. Undefined from `pick` means "no
  * opinion": the send loop chooses as it always did.
  * Guarantees stay where they were: the object's limit is the truth (a held call may still be refused `busy` and is
  * then held again), nothing is sent twice by holding (a held call has not been sent), and a warm call with a free
@@ -87,7 +88,8 @@ interface Evidence {
 }
 
 interface Call {
-  deadline: number;
+  /** When the call began: it may be held until `holdBoundMs` (read when it is due) after this. */
+  since: number;
   heldMs: number;
   wasHeld: boolean;
   reserved: number | undefined;
@@ -126,6 +128,19 @@ export class PoolHold {
     return Math.min(HOLD_CAP_MS, Math.max(HOLD_FLOOR_MS, this.#coldStartMs ?? DEFAULT_COLD_START_MS));
   }
 
+  /**
+   * A cold start took `ms`: the estimate follows a longer one at once and a shorter one slowly (peak-EWMA, as
+   * `load.ts` does for latency), so a loaded machine's slow starts are believed at once.
+   */
+  #sampleColdStart(ms: number): void {
+    const estimate = this.#coldStartMs;
+    this.#coldStartMs = estimate === undefined || ms > estimate ? ms : 0.8 * estimate + 0.2 * ms;
+  }
+
+  #deadline(call: Call): number {
+    return call.since + this.holdBoundMs;
+  }
+
   /** Whether instance `index` serves, as far as this isolate knows. */
   serving(index: number): boolean | undefined {
     const local = this.#local.get(index);
@@ -148,12 +163,13 @@ export class PoolHold {
   /** One call's side (see `HeldCall`); its hold deadline starts now. */
   begin(): HeldCall {
     const clock = this.#host.clock;
-    const call: Call = { deadline: clock.now() + this.holdBoundMs, heldMs: 0, wasHeld: false, reserved: undefined };
+    const call: Call = { since: clock.now(), heldMs: 0, wasHeld: false, reserved: undefined };
+    const deadline = () => this.#deadline(call);
     return {
       pick: (tried, signal) => this.#pick(call, tried, signal),
       settled: (instance, outcome) => this.#settled(call, instance, outcome),
       get holding() {
-        return clock.now() < call.deadline;
+        return clock.now() < deadline();
       },
       get heldMs() {
         return call.heldMs;
@@ -230,7 +246,7 @@ export class PoolHold {
       if (index !== undefined) return this.#reserve(call, index, tried);
     }
     if (!this.#worthHolding(tried)) return undefined;
-    if (now >= call.deadline || this.#waiters.length >= HOLD_QUEUE_MAX) return this.#cold(call, tried);
+    if (now >= this.#deadline(call) || this.#waiters.length >= HOLD_QUEUE_MAX) return this.#cold(call, tried);
     if (signal?.aborted) return Promise.reject(signal.reason);
     this.#warmUp(now);
     return this.#enqueue(call, tried, signal, now);
@@ -259,13 +275,17 @@ export class PoolHold {
       this.#waiters.push(waiter);
       call.wasHeld = true;
       signal?.addEventListener("abort", onAbort, { once: true });
-      this.#host.clock.sleep(Math.max(0, call.deadline - now), stop.signal).then(
-        () => {
-          // Held as long as a cold start is expected to take: a cold instance is the better bet now.
-          if (this.#remove(waiter)) waiter.finish(undefined);
-        },
-        () => {},
-      );
+      // Held as long as a cold start is expected to take, then a cold instance is the better bet. The estimate is
+      // read again when the time is up (a slow warm-up may have raised it): at most HOLD_CAP_MS in all.
+      const expire = () => {
+        const left = this.#deadline(call) - this.#host.clock.now();
+        if (left > 0) {
+          this.#host.clock.sleep(left, stop.signal).then(expire, () => {});
+          return;
+        }
+        if (this.#remove(waiter)) waiter.finish(undefined);
+      };
+      this.#host.clock.sleep(Math.max(0, this.#deadline(call) - now), stop.signal).then(expire, () => {});
       this.#host.heldChanged(this.#waiters.length);
       this.#pump();
     });
@@ -345,6 +365,7 @@ export class PoolHold {
       const last = this.#warmedAt.get(index);
       if (last !== undefined && now - last < WARMUP_RETRY_MS) continue;
       this.#warmedAt.set(index, now);
+      const startedAt = now;
       let warming: Promise<void>;
       try {
         warming = this.#host.warm(index);
@@ -353,7 +374,10 @@ export class PoolHold {
       }
       warming.then(
         () => {
-          this.#local.set(index, { serving: true, at: this.#host.clock.now() });
+          const at = this.#host.clock.now();
+          // A warm-up that took a while was a real start (a quick one found the instance serving already).
+          if (at - startedAt >= HOLD_FLOOR_MS) this.#sampleColdStart(at - startedAt);
+          this.#local.set(index, { serving: true, at });
           this.#pump(true);
         },
         () => {
@@ -383,9 +407,7 @@ export class PoolHold {
         this.#local.set(index, { serving: true, at: now });
         this.#fullUntil.delete(index);
         const cold = Number(outcome.response.headers.get(HEADERS.coldStartMs) ?? Number.NaN);
-        if (Number.isFinite(cold) && cold >= 0) {
-          this.#coldStartMs = this.#coldStartMs === undefined ? cold : 0.7 * this.#coldStartMs + 0.3 * cold;
-        }
+        if (Number.isFinite(cold) && cold >= 0) this.#sampleColdStart(cold);
       }
     } else {
       const signal = matchErrorSignal(outcome.error);

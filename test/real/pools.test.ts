@@ -88,8 +88,8 @@ describe.skipIf(skipped)("pools", () => {
   test("a burst above capacity is held for the serving instance's slots, not sent to cold instances; none above limit, none lost", async () => {
     // Instance 0 is the pool's warm `min`; a few answers teach the Worker's isolate that it serves.
     const warm = await eventually(90_000, async () => {
-      const s = (await json<{ serving: number }>("/held/state")).body;
-      return s.serving >= 1 ? s.serving : undefined;
+      const s = (await json<{ running: number }>("/held/state")).body;
+      return s.running >= 1 ? s.running : undefined;
     });
     expect(warm).toBeGreaterThanOrEqual(1);
     for (let i = 0; i < 3; i++) expect((await json("/held/pool/work")).status).toBe(200);
