@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LOCAL_SNAPSHOT_FLAG, localCompatibilityArgs } from "./local-flags.js";
+import { deployFlagWarning, LOCAL_SNAPSHOT_FLAG, localCompatibilityArgs } from "./local-flags.js";
 
 describe("localCompatibilityArgs", () => {
   const config = { compatibility_flags: ["nodejs_compat", "enable_request_signal"] };
@@ -36,5 +36,17 @@ describe("localCompatibilityArgs", () => {
       args: ["--compatibility-flags", "experimental"],
       why: expect.stringContaining("a, b declare persist"),
     });
+  });
+});
+
+describe("deployFlagWarning", () => {
+  it("warns when the flags deploy would send include experimental, naming the env and the fix", () => {
+    expect(deployFlagWarning({ compatibility_flags: ["nodejs_compat"] }, undefined)).toBeUndefined();
+    const top = deployFlagWarning({ compatibility_flags: ["nodejs_compat", "experimental"] }, undefined);
+    expect(top).toContain('compatibility_flags include "experimental": Cloudflare refuses to deploy a Worker with it');
+    expect(top).toContain("Remove it from wrangler.jsonc; `moorage dev` adds it for local dev");
+    const envs = { compatibility_flags: ["experimental"], env: { prod: { compatibility_flags: ["nodejs_compat"] } } };
+    expect(deployFlagWarning(envs, "prod")).toBeUndefined();
+    expect(deployFlagWarning(envs, "staging")).toContain("the compatibility_flags env.staging deploys with");
   });
 });

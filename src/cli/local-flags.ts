@@ -7,8 +7,11 @@
  * deployed to Cloudflare", API code 10021), while production needs no flag for directory snapshots. So the flag
  * belongs to local dev only, never to wrangler.jsonc: `moorage dev` passes wrangler dev the config's own flags plus
  * `experimental` (wrangler's `--compatibility-flags` replaces the config's list, it does not add to it).
- * Boundary: decides the extra arguments from the parsed config and the declarations; reads and runs nothing.
+ * `moorage deploy` warns when the config carries the flag anyway (the README once said to put it there).
+ * Boundary: decides from the parsed config and the declarations; reads only the config file, runs nothing.
  */
+import { readFileSync } from "node:fs";
+import { parseConfigText } from "../authoring/sync/jsonc-text.js";
 
 /** The flag local workerd needs for `snapshotDirectory()`. */
 export const LOCAL_SNAPSHOT_FLAG = "experimental";
@@ -43,4 +46,17 @@ function configFlags(config: Record<string, unknown>, env: string | undefined): 
   const own = env === undefined ? undefined : envs?.[env]?.compatibility_flags;
   const list = own ?? config.compatibility_flags;
   return Array.isArray(list) ? list.filter((f): f is string => typeof f === "string") : [];
+}
+
+/** The wrangler config as JSON; a TOML config (or none) reads as `{}`, so nothing is added or warned about. */
+export function readWranglerConfig(file: string | undefined): Record<string, unknown> {
+  if (!file || file.endsWith(".toml")) return {};
+  return parseConfigText(file, readFileSync(file, "utf8"));
+}
+
+/** A warning for `moorage deploy` when the deployed flags include `experimental` (undefined: none). */
+export function deployFlagWarning(config: Record<string, unknown>, env: string | undefined): string | undefined {
+  if (!configFlags(config, env).includes(LOCAL_SNAPSHOT_FLAG)) return undefined;
+  const where = env === undefined ? "compatibility_flags" : `the compatibility_flags env.${env} deploys with`;
+  return `${where} include "${LOCAL_SNAPSHOT_FLAG}": Cloudflare refuses to deploy a Worker with it ("is experimental and cannot yet be used in Workers deployed to Cloudflare", code 10021), and directory snapshots need no flag in production. Remove it from wrangler.jsonc; \`moorage dev\` adds it for local dev when a container declares persist`;
 }

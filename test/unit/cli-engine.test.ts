@@ -285,6 +285,18 @@ describe("dev and deploy hand wrangler the engine", { timeout: 60_000 }, () => {
     expect(out.text()).toContain("moorage dev: the official sidecar x cannot be pulled\n  fix: use --sidecar moorage");
   });
 
+  it("deploy: warns that Cloudflare refuses the experimental flag when the config carries it, and still runs", async () => {
+    const root = project();
+    writeFileSync(
+      join(root, "wrangler.jsonc"),
+      '{ "name": "acme", "main": "src/index.ts", "compatibility_date": "2025-06-01", "compatibility_flags": ["experimental"] }\n',
+    );
+    const out = captureOutput();
+    expect(await main(["deploy", "--dry-run"], out, root, { resolveEngine: fake(() => engine()).resolve })).toBe(0);
+    expect(out.text()).toMatch(/warn\s+compatibility_flags include "experimental": Cloudflare refuses to deploy/);
+    expect(wranglerRun(root).argv).toEqual(["deploy", "--dry-run"]);
+  });
+
   it("deploy: builds through the engine's Docker host and shim, without a sidecar image or pull", async () => {
     const root = project();
     const { resolve, calls } = fake(() => engine());

@@ -7,6 +7,7 @@
 import { defaultEngineResolver, engineForDeploy } from "../../engine/cli.js";
 import type { Command } from "../command.js";
 import { EXIT_CODES_HELP, projectFrom } from "../command.js";
+import { deployFlagWarning, readWranglerConfig } from "../local-flags.js";
 import { splitPassthrough, wranglerEnvArg } from "../passthrough.js";
 import { generateStep, syncStep } from "../steps.js";
 import { requireWrangler, runWrangler } from "../wrangler.js";
@@ -22,6 +23,8 @@ passed through) sync reconciles that env.<name> block, which wrangler does not f
 the local Docker engine and pushes them to the Cloudflare registry; Moorage gives it the engine's DOCKER_HOST and
 a docker shim that runs wrangler's buildx-only build flags when the engine has no buildx. Without a Docker engine
 wrangler still runs (after a warning), which is enough for containers that use { registry } images.
+A warning names the "experimental" compatibility flag when the deployed config carries it: Cloudflare refuses it
+(\`moorage dev\` adds it for local directory snapshots; production needs none).
 
 Options:
   --cwd <path>   Run as if started in <path>
@@ -40,6 +43,8 @@ ${EXIT_CODES_HELP} Exit 1 also when wrangler exits with an error.`,
     const generated = await generateStep(project, ctx.out);
     const env = wranglerEnvArg(args.wrangler);
     await syncStep(project, generated, ctx.out, false, env === undefined ? undefined : [env]);
+    const flagWarning = deployFlagWarning(readWranglerConfig(project.wranglerFile), env);
+    if (flagWarning) ctx.out.warn(flagWarning);
     // Only Dockerfile images are built locally; registry images need no Docker here.
     const builds = generated.containers.some((c) => c.definition.image.kind === "dockerfile");
     const engineEnv = builds ? await engineForDeploy(ctx.resolveEngine ?? defaultEngineResolver, ctx.out) : {};

@@ -13,9 +13,7 @@
  * A declaration with `persist` gets wrangler dev the `experimental` compatibility flag local workerd needs for
  * directory snapshots, on the command line only (`../local-flags.ts` says why it never goes into the config).
  */
-import { readFileSync } from "node:fs";
-import { displayPath, type Project } from "../../authoring/project.js";
-import { parseConfigText } from "../../authoring/sync/jsonc-text.js";
+import { displayPath } from "../../authoring/project.js";
 import { defaultEngineResolver, engineForDev, sidecarChoice } from "../../engine/cli.js";
 import { INSPECT_VAR } from "../../records.js";
 import type { Command } from "../command.js";
@@ -23,7 +21,7 @@ import { EXIT_CODES_HELP, projectFrom } from "../command.js";
 import { UsageError } from "../errors.js";
 import { type Inspector, startInspector } from "../inspector/index.js";
 import { DEFAULT_INSPECTOR_PORT } from "../inspector/server.js";
-import { localCompatibilityArgs } from "../local-flags.js";
+import { localCompatibilityArgs, readWranglerConfig } from "../local-flags.js";
 import { splitPassthrough, wranglerEnvArg } from "../passthrough.js";
 import { generateStep, syncStep } from "../steps.js";
 import { watchDeclarations } from "../watch.js";
@@ -110,7 +108,7 @@ ${EXIT_CODES_HELP} Exit 1 also when wrangler exits with an error, or --sidecar o
         });
     const persisting = generated.containers.filter((c) => c.definition.persist).map((c) => c.exportName);
     const local = localCompatibilityArgs({
-      config: readConfig(project),
+      config: readWranglerConfig(project.wranglerFile),
       env: wranglerEnvArg(args.wrangler),
       persisting,
       wranglerArgs: args.wrangler,
@@ -145,13 +143,6 @@ ${EXIT_CODES_HELP} Exit 1 also when wrangler exits with an error, or --sidecar o
     }
   },
 };
-
-/** The wrangler config as JSON (a TOML config is read by nothing here: `{}`, so no flag is added to it). */
-function readConfig(project: Project): Record<string, unknown> {
-  const file = project.wranglerFile;
-  if (!file || file.endsWith(".toml")) return {};
-  return parseConfigText(file, readFileSync(file, "utf8"));
-}
 
 /** `--ui-port` as a port number; a directed usage error otherwise. */
 function inspectorPort(value: string | undefined): number | undefined {
