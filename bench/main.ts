@@ -11,7 +11,7 @@
  * session (the harness filters by Worker name and start time), never another engineer's.
  * Options: `--only warm,throughput,streaming,pools,bridge,cold,herd,authoring` (a subset, for development;
  * results then go to bench/results/partial.*; `pools` is every pool scenario: 6 and issue 11's pool-warm, hedge,
- * pool-step), `--fast` (fewer samples). The same list may come from env `MOORAGE_BENCH_ONLY`.
+ * pool-step, two-workers), `--fast` (fewer samples). The same list may come from env `MOORAGE_BENCH_ONLY`.
  * Boundary: loopback only; writes bench/results/ and bench/fixture/ only.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -30,9 +30,12 @@ import { poolHedge } from "./scenarios/pool-hedge.js";
 import { poolStep, poolWarm } from "./scenarios/pool-scaling.js";
 import { pools } from "./scenarios/pools.js";
 import { streaming } from "./scenarios/streaming.js";
+import { twoWorkers } from "./scenarios/two-workers.js";
 import { warmLatency, warmThroughput } from "./scenarios/warm.js";
 
 const WORKER_NAME = "moorage-bench";
+/** The second Worker's config, next to the primary's (fixture/wrangler.second.jsonc). */
+const SECOND_CONFIG = "wrangler.second.jsonc";
 /** The raw variant's hand-written /ready polling interval (READY_POLL_MS in fixture/src/worker.ts). */
 const RAW_READY_POLL_MS = 200;
 const RUN_BUDGET_MS = 13 * 60_000;
@@ -47,7 +50,7 @@ const onlyList = onlyArg
   ? (onlyArg.split("=")[1] ?? argv[argv.indexOf(onlyArg) + 1] ?? "")
   : (process.env.MOORAGE_BENCH_ONLY ?? "");
 /** Names that stand for several scenarios. */
-const GROUPS: Record<string, string[]> = { pools: ["pools", "pool-warm", "hedge", "pool-step"] };
+const GROUPS: Record<string, string[]> = { pools: ["pools", "pool-warm", "hedge", "pool-step", "two-workers"] };
 const only =
   onlyList.trim() === ""
     ? undefined
@@ -128,6 +131,7 @@ async function main(): Promise<void> {
     "pool-warm",
     "hedge",
     "pool-step",
+    "two-workers",
     "bridge",
     "cold",
     "herd",
@@ -135,7 +139,15 @@ async function main(): Promise<void> {
   if (needsWorker) {
     log("starting wrangler dev (builds the images on first use)");
     const started = await timed(() =>
-      startWranglerDev({ cwd: FIXTURE, workerName: WORKER_NAME, readyTimeoutMs: 240_000 }),
+      // Two Workers in one session (issue 11's global view): the primary, and a second one bound to its `stepped`
+      // namespace through script_name (fixture/wrangler.second.jsonc), reached through the primary's SECOND binding.
+      startWranglerDev({
+        cwd: FIXTURE,
+        config: "wrangler.jsonc",
+        args: ["--config", SECOND_CONFIG],
+        workerName: WORKER_NAME,
+        readyTimeoutMs: 240_000,
+      }),
     );
     dev = started.value;
     results.engine.wranglerReadySeconds = started.ms / 1000;
@@ -163,6 +175,8 @@ async function main(): Promise<void> {
     results.pools = await scenario("pools", () => pools(ctx, fast ? 80 : 200));
     results.hedge = await scenario("hedge", () => poolHedge(ctx, fast ? 80 : 200));
     results.poolStep = await scenario("pool-step", () => poolStep(ctx, fast ? 8_000 : 15_000));
+    // After the step (which leaves `stepped` back at min): both Workers on that pool, each one's view sampled.
+    results.twoWorkers = await scenario("two-workers", () => twoWorkers(ctx, fast ? 8_000 : 12_000));
     // Issue 9 item 6: three runs of 500 sequential requests per path; the targets take the median of the runs.
     results.warmLatency = await scenario("warm", () => warmLatency(ctx, fast ? 100 : 500, fast ? 1 : 3));
     // Ten 1 s windows per path, rotated, rather than a few long ones: the same time per path, interleaved finely enough that

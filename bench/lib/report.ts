@@ -11,6 +11,7 @@ import type { HedgeRow } from "../scenarios/pool-hedge.js";
 import { STEP_POOL, type StepResult, type WarmResult } from "../scenarios/pool-scaling.js";
 import type { PoolRow } from "../scenarios/pools.js";
 import type { StreamRow } from "../scenarios/streaming.js";
+import type { TwoWorkersResult } from "../scenarios/two-workers.js";
 import type { LatencyRow, ThroughputRow } from "../scenarios/warm.js";
 import type { Machine } from "./machine.js";
 import { median, ratio, type Summary } from "./stats.js";
@@ -31,6 +32,8 @@ export interface Results {
   poolStep?: StepResult;
   /** Issue 11: a `min: 2` pool's first request. */
   poolWarm?: WarmResult;
+  /** Issue 11: two Workers on the `stepped` pool, each one's pool view against the coordinator's decision. */
+  twoWorkers?: TwoWorkersResult;
   authoring?: AuthoringRow[];
   bridge?: BridgeRow[];
   /** The raw variant's hand-written /ready polling interval (ms), for the cold-start note. */
@@ -148,7 +151,7 @@ function poolTargets(r: Results): Target[] {
     name: "Hedging, one slow instance (200 ms) of 4: pool({ hedge }) p99 / getRandom p99; hedges sent per request",
     rule: "<= 0.3; <= 10% extra",
     value: hedged
-      ? `${fmt(hr, 3)} (${fmt(hedged.latency.p99)} vs ${fmt(raw?.latency.p99)} ms; pool() ${fmt(hedge("moorage pool()")?.latency.p99)}); ${fmt(hedged.extraRate * 100, 1)}% (${hedged.hedges} of ${hedged.requests})`
+      ? `${fmt(hr, 3)} (${fmt(hedged.latency.p99)} vs ${fmt(raw?.latency.p99)} ms; pool() ${fmt(hedge("moorage pool()")?.latency.p99)}; with no slow instance at all, pool() ${fmt(hedge("moorage pool(), no slow instance")?.latency.p99)}, ${fmt(ratio(hedge("moorage pool(), no slow instance")?.latency.p99 ?? Number.NaN, raw?.latency.p99 ?? Number.NaN), 3)}x); ${fmt(hedged.extraRate * 100, 1)}% (${hedged.hedges} of ${hedged.requests})`
       : "n/a",
     met: hedged && Number.isFinite(hr) ? hr <= 0.3 && hedged.extraRate <= 0.1 : undefined,
   });
@@ -201,15 +204,19 @@ function poolTargets(r: Results): Target[] {
       : "n/a",
     met: w ? w.runningBefore === 2 && w.firstStatus === 200 && w.firstColdStartMs === undefined : undefined,
   });
+  const tw = r.twoWorkers;
   out.push({
-    name: "Two Workers (isolates) on one pool see the same scaling decision",
-    rule: "same decision",
-    value:
-      "not measured: the fixture is one Worker (one isolate); it needs a second Worker in the same wrangler dev bound to the pool's namespace (script_name). Every isolate reads the coordinator's decision: see the step's timeline",
-    met: undefined,
+    name: "Two Workers on one pool see the same scaling decision: the desired count each Worker's pool view holds",
+    rule: "equal in every sample but within 2 s of a change (1 s cache); decision above min",
+    value: tw
+      ? `equal in ${tw.agreed} of ${tw.compared} samples (${tw.compared - tw.agreed - tw.unexplained} within 2 s of a change, ${tw.unexplained} not); peak desired ${tw.peakDesired}; the second Worker (2 clients, its own decision ${maxOf(tw.samples.map((x) => x.second?.local))}) routed to more instances than its own load asked in ${tw.secondFollowedGlobal} of ${tw.samples.length} samples, answered by ${Object.keys(tw.second.byInstance).length} instances`
+      : "n/a",
+    met: tw ? tw.compared > 0 && tw.unexplained === 0 && tw.peakDesired > 1 : undefined,
   });
   return out;
 }
+
+const maxOf = (xs: (number | undefined)[]) => Math.max(0, ...xs.filter((x): x is number => x !== undefined));
 
 const verdict = (m: boolean | undefined) => (m === undefined ? "not measured" : m ? "**met**" : "**MISSED**");
 
@@ -379,12 +386,29 @@ export function markdown(r: Results): string {
       ),
     );
   }
-  if (r.hedge || r.poolStep || r.poolWarm) s.push("", "## 9. Pools that scale (issue 11)");
+  if (r.hedge || r.poolStep || r.poolWarm || r.twoWorkers) s.push("", "## 9. Pools that scale (issue 11)");
   if (r.hedge) {
-    s.push("", "Hedging: a pool of 4 with one slow instance (200 ms), 8 concurrent, rotated chunks.", "");
+    s.push(
+      "",
+      "Hedging: a pool of 4 with one slow instance (200 ms), 8 concurrent, rotated chunks; in the same rotation, pool() " +
+        "on the `fixed` pool of 4 with no slow instance (the floor any routing or hedging can reach on this machine at 8 " +
+        "clients). Answered by: answers per pool index 0-3 (in the `pooled` pool, instance 0 is the slow one).",
+      "",
+    );
     s.push(
       table(
-        ["path", "requests", "errors", "p50", "p90", "p99", "max", "hedges sent (share)"],
+        [
+          "path",
+          "requests",
+          "errors",
+          "p50",
+          "p90",
+          "p99",
+          "max",
+          "req/s",
+          "answered by 0/1/2/3",
+          "hedges sent (share)",
+        ],
         r.hedge.map((x) => [
           x.path,
           x.requests,
@@ -393,6 +417,10 @@ export function markdown(r: Results): string {
           x.latency.p90,
           x.latency.p99,
           x.latency.max,
+          fmt(x.rps),
+          x.byInstance && Object.keys(x.byInstance).length > 0
+            ? [0, 1, 2, 3].map((i) => x.byInstance[String(i)] ?? 0).join("/")
+            : "-",
           x.path.includes("hedge") ? `${x.hedges} (${fmt(x.extraRate * 100, 1)}%)` : "-",
         ]),
       ),
@@ -459,6 +487,45 @@ export function markdown(r: Results): string {
         .map(
           (x) =>
             `${fmt(x.t / 1000, 1)}: ${x.desired}/${x.running}/${x.serving ?? "?"}/${x.inflight}/${x.held ?? 0}${x.panic ? " P" : ""}`,
+        )
+        .join("; ")}.`,
+    );
+  }
+  if (r.twoWorkers) {
+    const tw = r.twoWorkers;
+    const v = (x: TwoWorkersResult["samples"][number]["primary"]) =>
+      x ? `${x.global?.desired ?? "-"}/${x.local}/${x.active}` : "?";
+    s.push(
+      "",
+      `Two Workers on the \`stepped\` pool for ${fmt(tw.loadMs / 1000, 0)} s: 12 clients through the primary Worker, 2 through ` +
+        "a second Worker bound to the same namespace (`script_name`), in one `wrangler dev` session.",
+      "",
+    );
+    s.push(
+      table(
+        ["Worker", "requests", "errors", "p50", "p99", "answered by 0/1/2/3"],
+        [
+          ["primary", tw.primary],
+          ["second", tw.second],
+        ].map(([name, x]) => {
+          const l = x as TwoWorkersResult["primary"];
+          return [
+            name as string,
+            l.requests,
+            l.errors ? `${l.errors} (${l.firstError})` : 0,
+            l.latency.p50,
+            l.latency.p99,
+            [0, 1, 2, 3].map((i) => l.byInstance[String(i)] ?? 0).join("/"),
+          ];
+        }),
+      ),
+    );
+    s.push(
+      "",
+      `Every 0.5 s (t s: coordinator desired/running | primary's view global desired/own/routes to | second's view the same): ${tw.samples
+        .map(
+          (x) =>
+            `${fmt(x.t / 1000, 1)}: ${x.coordinator ? `${x.coordinator.desired}/${x.coordinator.running}` : "?"} | ${v(x.primary)} | ${v(x.second)}`,
         )
         .join("; ")}.`,
     );

@@ -163,6 +163,17 @@ function accessor(
       return { ...fetchHandle(ctx, route, retry, undefined, setup), ...poolExec(ctx, route) };
     },
     poolState: readState,
+    poolView() {
+      const pv = view();
+      if (!pv) {
+        throw new MoorageContainerError(
+          "invalid-option",
+          `moorage: container "${spec.exportName}": poolView() needs a declared pool (instances: { min, max } in moorage/containers.ts); run \`${FIX_BINDINGS_COMMAND}\``,
+          { container: spec.exportName },
+        );
+      }
+      return pv.snapshot(ctx.clock.now());
+    },
   };
 }
 

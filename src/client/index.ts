@@ -16,6 +16,9 @@ export {
   type ExecResult,
 } from "./exec.js";
 export type { PoolExec, PoolExecResult } from "./pool-exec.js";
+export type { HedgeOptions } from "./pool-hedge.js";
+export type { PoolState } from "./pool-scaling.js";
+export type { PoolViewSnapshot } from "./pool-view.js";
 export { CONTAINER_ORIGIN, isReplayableBody } from "./request.js";
 export {
   backoffDelay,

@@ -237,6 +237,18 @@ describe("pool() on a declared pool", () => {
     expect(new Set(t.sent.map((s) => s.instance))).toEqual(new Set([poolInstanceName(0)]));
   });
 
+  it("poolView() says how many instances this isolate routes to, and names the fix on an undeclared pool", async () => {
+    const t = setup(() => new Response("ok"), {
+      maxInstances: 3,
+      instances: { min: 1, max: 3, scaleWindowSeconds: 10 },
+      concurrency: { target: 4 },
+    });
+    await t.api.pool().fetch("/x");
+    expect(t.api.poolView()).toMatchObject({ active: 1, local: 1, inflight: 0 });
+    const undeclared = setup(() => new Response("ok"));
+    expect(() => undeclared.api.poolView()).toThrow(/poolView\(\) needs a declared pool/);
+  });
+
   it("says why poolState() cannot answer when the objects are not Moorage's", async () => {
     const t = setup(() => new Response("ok"), { instances: { min: 1, max: 3, scaleWindowSeconds: 10 } });
     await expect(t.api.poolState()).rejects.toThrow(/poolState\(\) needs a declared pool/);

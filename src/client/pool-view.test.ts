@@ -132,3 +132,26 @@ describe("PoolView: the global decision with a short cache, the local one as a f
     expect(active).toBe(4);
   });
 });
+
+describe("PoolView.snapshot (poolView())", () => {
+  it("says what the isolate routes on: the global decision it holds, its own, and no read of its own", async () => {
+    let reads = 0;
+    const view = new PoolView(policy, 0, async () => {
+      reads++;
+      return { ...state(3), running: 2, at: 5 };
+    });
+    expect(view.snapshot(0)).toEqual({ active: 1, local: 1, inflight: 0, global: undefined });
+    expect(reads).toBe(0);
+    await view.refresh(100);
+    view.track(150, 1);
+    expect(view.snapshot(400)).toEqual({
+      active: 3,
+      local: 1,
+      inflight: 1,
+      global: { desired: 3, running: 2, panic: false, at: 5, ageMs: 300 },
+    });
+    // A decision too old to route on is still shown, with its age, but no longer counted in `active`.
+    expect(view.snapshot(100 + POOL_STATE_MAX_AGE_MS + 1)).toMatchObject({ active: 1, global: { desired: 3 } });
+    expect(reads).toBe(1);
+  });
+});

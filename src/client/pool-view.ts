@@ -28,6 +28,28 @@ export const DEMAND_REPORT_MS = 250;
 /** While calls are held, the count is reported again this often (the coordinator forgets it after 2 s). */
 export const HELD_REPORT_MS = 500;
 
+/** One isolate's view of a declared pool (`poolView()`). */
+export interface PoolViewSnapshot {
+  /** Instances this isolate routes to now: the larger of `local` and a fresh `global.desired`, within `[1, max]`. */
+  active: number;
+  /** This isolate's own decision, from the requests it has in flight. */
+  local: number;
+  /** Requests this isolate has in flight to the pool. */
+  inflight: number;
+  /** The coordinator's decision as last read (undefined before the first read answered). */
+  global:
+    | {
+        desired: number;
+        running: number;
+        panic: boolean;
+        /** Epoch ms the coordinator took the decision. */
+        at: number;
+        /** Ms since this isolate read it (ignored for routing after `POOL_STATE_MAX_AGE_MS`). */
+        ageMs: number;
+      }
+    | undefined;
+}
+
 export class PoolView {
   readonly #local: Autoscaler;
   #inflight = 0;
@@ -118,6 +140,30 @@ export class PoolView {
     }
     const global = cached && now - cached.readAt <= POOL_STATE_MAX_AGE_MS ? cached.state.desired : 0;
     return Math.min(this.policy.max, Math.max(1, local, global));
+  }
+
+  /**
+   * What this isolate routes on at `now`, for visibility (`poolView()`): the instance count, its own decision and
+   * the global one it holds. Never starts a read and never changes a decision.
+   */
+  snapshot(now: number): PoolViewSnapshot {
+    const local = Math.max(1, this.#local.desired);
+    const cached = this.#global;
+    const fresh = cached !== undefined && now - cached.readAt <= POOL_STATE_MAX_AGE_MS;
+    return {
+      active: Math.min(this.policy.max, Math.max(local, fresh ? cached.state.desired : 0)),
+      local,
+      inflight: this.#inflight,
+      global: cached
+        ? {
+            desired: cached.state.desired,
+            running: cached.state.running,
+            panic: cached.state.panic,
+            at: cached.state.at,
+            ageMs: now - cached.readAt,
+          }
+        : undefined,
+    };
   }
 
   /** Reads the coordinator's state now (joins a read in flight). */

@@ -32,8 +32,9 @@ export interface ContainerSpec {
 
 import type { HedgeOptions } from "./pool-hedge.js";
 import type { PoolState } from "./pool-scaling.js";
+import type { PoolViewSnapshot } from "./pool-view.js";
 
-export type { HedgeOptions, PoolState };
+export type { HedgeOptions, PoolState, PoolViewSnapshot };
 
 /** The export names of a spec list: `"transcoder" | "api"`. */
 export type ContainerName<S extends readonly ContainerSpec[]> = S[number]["exportName"];
@@ -80,6 +81,13 @@ export interface ContainerAccessor<Image extends string = string> {
    * Only for containers that declare `instances`.
    */
   poolState(): Promise<PoolState>;
+  /**
+   * This isolate's view of the pool, without a request: how many instances it routes to now (`active`), its own
+   * decision (`local`) and the coordinator's decision it last read (`global`, refreshed in the background about
+   * once a second). Every isolate and Worker routing to the pool holds the same `global`. Only for containers that
+   * declare `instances`.
+   */
+  poolView(): PoolViewSnapshot;
 }
 
 /** Something you can send HTTP (and WebSocket upgrades) to. */
