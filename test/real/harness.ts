@@ -133,6 +133,21 @@ export async function removeContainers(ids: readonly string[]): Promise<void> {
   await execFileP("docker", ["rm", "-f", "-v", ...ids], { env: process.env }).catch(() => undefined);
 }
 
+/** workerd's restore clones (`workerd-snap-clone-<uuid>`) that no container references. */
+async function unusedSnapshotClones(): Promise<string[]> {
+  const { stdout } = await execFileP(
+    "docker",
+    ["volume", "ls", "-q", "--filter", "dangling=true", "--filter", "name=workerd-snap-clone-"],
+    { env: process.env },
+  ).catch(() => ({ stdout: "" }));
+  return stdout.split("\n").filter((v) => v.startsWith("workerd-snap-clone-"));
+}
+
+async function removeVolumes(names: readonly string[]): Promise<void> {
+  if (names.length === 0) return;
+  await execFileP("docker", ["volume", "rm", ...names], { env: process.env }).catch(() => undefined);
+}
+
 /** workerd names containers `workerd-<uniqueKey>-<id>` and their sidecars `...-proxy`. */
 export const isWorkerdContainer = (c: DockerContainer) => c.name.replace(/^\//, "").startsWith("workerd-");
 
@@ -198,6 +213,7 @@ export async function startWranglerDev(opts: StartWranglerDevOptions): Promise<W
   const inspectorPort = await freePort();
   const persistDir = opts.persistTo ?? mkdtempSync(join(tmpdir(), "moorage-wrangler-state-"));
   const before = new Set((await listContainers()).map((c) => c.id));
+  const clonesBefore = new Set(await unusedSnapshotClones());
   const args = [
     "dev",
     "--ip",
@@ -251,6 +267,9 @@ export async function startWranglerDev(opts: StartWranglerDevOptions): Promise<W
     await killGroup(child, exited);
     // workerd removes its containers on a clean exit; make sure, whatever happened.
     await removeContainers((await sessionContainers()).map((c) => c.id));
+    // workerd deletes the volumes it cloned for restores only when it removes the container itself; a killed
+    // session leaves them. Only this session's, and only those no container uses any more.
+    await removeVolumes((await unusedSnapshotClones()).filter((v) => !clonesBefore.has(v)));
     if (!opts.persistTo) rmSync(persistDir, { recursive: true, force: true });
   };
 
