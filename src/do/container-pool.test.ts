@@ -3,7 +3,7 @@
  * app sees anything, exact because the object counts from arrival to body end) and the coordinator RPCs.
  */
 import { describe, expect, it } from "vitest";
-import { poolInstanceName } from "../definition/naming.js";
+import { bindingName, poolInstanceName } from "../definition/naming.js";
 import { POOL_COORDINATOR_INSTANCE } from "../definition/pool.js";
 import type { ContainerDefinition } from "../definition/types.js";
 import { HEADERS } from "../protocol.js";
@@ -76,5 +76,36 @@ describe("the coordinator RPCs", () => {
     expect(state).toMatchObject({ inflight: 5, running: 1, max: 3 });
     expect(state.instances).toEqual([expect.objectContaining({ index: 1, inflight: 5 })]);
     expect(poolInstanceName(1)).not.toBe(POOL_COORDINATOR_INSTANCE);
+  });
+});
+
+describe("a pool instance's reports", () => {
+  it("says serving once its start is done: the report of a start never says starting", async () => {
+    const reports: { inflight: number; running: boolean; serving?: boolean }[] = [];
+    const env = {
+      [bindingName("api")]: {
+        idFromName: (name: string) => ({ name }),
+        get: () => ({
+          mooragePoolReport: async (report: { inflight: number; running: boolean; serving?: boolean }) => {
+            reports.push(report);
+          },
+          start: async () => {},
+        }),
+      },
+    };
+    const container = new FakeContainer({ app: async () => new Response("ok") });
+    const fake = createFakeContext({ container, storage: new FakeStorage(), name: poolInstanceName(0) });
+    const object = new ApiContainer(
+      fake.ctx,
+      env,
+      testDefinition({ instances: { min: 0, max: 3, scaleWindowSeconds: 10 } }),
+      "api",
+    );
+    object.lifecycleSink = () => {};
+    object.readyPollIntervalMs = 10;
+    // A warm-up: the start() an isolate or the coordinator sends, no request.
+    await object.start({ instance: poolInstanceName(0) });
+    for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(reports.at(-1)).toMatchObject({ running: true, serving: true, inflight: 0 });
   });
 });

@@ -184,8 +184,9 @@ export class MoorageContainer<Env = unknown> extends DurableObject<Env> {
       instance: () => this.#instanceName(),
       log: (event, extra) => {
         this.#log(event, extra);
-        // A run that became ready or stopped changes what the pool's coordinator should know.
-        if (event === "ready" || event === "stop") this.#pool.changed();
+        // A run that became ready or stopped changes what the pool's coordinator should know. After this turn:
+        // "ready" is logged just before the run turns serving, and the report must say serving.
+        if (event === "ready" || event === "stop") queueMicrotask(() => this.#pool.changed());
       },
       // A pool instance below `min` is kept running without traffic.
       busy: () => this.#activity.inflight > 0 || this.#pool.keepAwake(),
