@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { manualClock } from "./__fixtures__/manual-clock.js";
 import type { PoolDemand, PoolState, ScalePolicy } from "./pool-scaling.js";
-import { DEMAND_REPORT_MS, HELD_REPORT_MS, POOL_STATE_CACHE_MS, POOL_STATE_MAX_AGE_MS, PoolView } from "./pool-view.js";
+import {
+  DEMAND_REPORT_MS,
+  HELD_REPORT_MS,
+  POOL_STATE_CACHE_MS,
+  POOL_STATE_MAX_AGE_MS,
+  POOL_STATE_READ_TIMEOUT_MS,
+  PoolView,
+} from "./pool-view.js";
 
 const policy: ScalePolicy = { min: 1, max: 4, target: 4, windowMs: 10_000 };
 
@@ -153,5 +160,32 @@ describe("PoolView.snapshot (poolView())", () => {
     // A decision too old to route on is still shown, with its age, but no longer counted in `active`.
     expect(view.snapshot(100 + POOL_STATE_MAX_AGE_MS + 1)).toMatchObject({ active: 1, global: { desired: 3 } });
     expect(reads).toBe(1);
+  });
+});
+
+describe("PoolView: a coordinator read that never settles", () => {
+  it("does not stop the refreshes: after POOL_STATE_READ_TIMEOUT_MS the next call reads again", async () => {
+    // workerd cancels the I/O a request started once that request is over, so a background read begun late in one
+    // request can hang forever; the view must not wait on it for good (it kept its first decision for a whole run).
+    const time = manualClock(0);
+    let reads = 0;
+    const view = new PoolView(
+      policy,
+      0,
+      () => {
+        reads++;
+        return reads === 1 ? new Promise<PoolState>(() => {}) : Promise.resolve(state(3));
+      },
+      POOL_STATE_CACHE_MS,
+      time.clock,
+    );
+    expect(view.active(0)).toBe(1);
+    expect(reads).toBe(1);
+    await time.advance(POOL_STATE_READ_TIMEOUT_MS);
+    view.active(time.clock.now());
+    await time.flush();
+    expect(reads).toBe(2);
+    expect(view.active(time.clock.now())).toBe(3);
+    expect(view.readErrors).toBe(1);
   });
 });

@@ -23,6 +23,12 @@ import type { Clock } from "./types.js";
 export const POOL_STATE_CACHE_MS = 1_000;
 /** A cached global decision older than this is ignored (the coordinator could not be read for a while). */
 export const POOL_STATE_MAX_AGE_MS = 10_000;
+/**
+ * A coordinator read that has not settled by then is given up (counted as a failed read), so the next call starts
+ * another: workerd cancels the I/O a request started once that request is over, and a background read begun late
+ * in one request can then hang forever, which would stop every later refresh of this isolate's view.
+ */
+export const POOL_STATE_READ_TIMEOUT_MS = 2_000;
 /** A change in the held count is reported with a read at most this often. */
 export const DEMAND_REPORT_MS = 250;
 /** While calls are held, the count is reported again this often (the coordinator forgets it after 2 s). */
@@ -166,6 +172,18 @@ export class PoolView {
     };
   }
 
+  /** `read` or a rejection after `POOL_STATE_READ_TIMEOUT_MS` (without a clock: `read` as is). */
+  #bounded(read: Promise<PoolState>): Promise<PoolState> {
+    const clock = this.clock;
+    if (!clock) return read;
+    const timer = new AbortController();
+    const timeout = clock.sleep(POOL_STATE_READ_TIMEOUT_MS, timer.signal).then(() => {
+      throw new Error(`the pool coordinator did not answer within ${POOL_STATE_READ_TIMEOUT_MS} ms`);
+    });
+    timeout.catch(() => {});
+    return Promise.race([read, timeout]).finally(() => timer.abort());
+  }
+
   /** Reads the coordinator's state now (joins a read in flight). */
   refresh(now: number): Promise<void> {
     if (this.#refreshing) return this.#refreshing;
@@ -175,7 +193,9 @@ export class PoolView {
     this.#reportedHeld = held;
     const run = (async () => {
       try {
-        const state = await this.read(held > 0 || hadReported > 0 ? { source: this.source, held } : undefined);
+        const state = await this.#bounded(
+          this.read(held > 0 || hadReported > 0 ? { source: this.source, held } : undefined),
+        );
         this.#global = { state, readAt: now };
         try {
           this.onState?.(state);
