@@ -340,7 +340,9 @@ export class PoolHold {
     if (this.#waiters.length === 0) return;
     let next: number | undefined;
     for (const until of this.#fullUntil.values()) if (until > now && (next === undefined || until < next)) next = until;
-    if (next === undefined || (this.#recheckAt !== undefined && this.#recheckAt <= next)) return;
+    // A pending recheck that is overdue was lost (workerd drops a finished request's timers): schedule anew.
+    const pending = this.#recheckAt !== undefined && this.#recheckAt >= now ? this.#recheckAt : undefined;
+    if (next === undefined || (pending !== undefined && pending <= next)) return;
     this.#recheckAt = next;
     this.#host.clock.sleep(next - now).then(
       () => {

@@ -188,4 +188,45 @@ describe("PoolView: a coordinator read that never settles", () => {
     expect(view.active(time.clock.now())).toBe(3);
     expect(view.readErrors).toBe(1);
   });
+
+  it("schedules a demand read again when its timer was lost (workerd drops a finished request's timers)", async () => {
+    const time = manualClock(0);
+    let drop = false;
+    const clock = {
+      now: time.clock.now,
+      // The first timer belongs to a request that finished: it never fires.
+      sleep: (ms: number, signal?: AbortSignal) => {
+        if (drop) {
+          drop = false;
+          return new Promise<void>(() => {});
+        }
+        return time.clock.sleep(ms, signal);
+      },
+    };
+    const demands: (PoolDemand | undefined)[] = [];
+    const view = new PoolView(
+      policy,
+      0,
+      async (demand) => {
+        demands.push(demand);
+        return state(1);
+      },
+      POOL_STATE_CACHE_MS,
+      clock,
+    );
+    await view.refresh(0);
+    // Too soon after the read: a timer is set for the report, and lost.
+    drop = true;
+    view.setHeld(10, 4);
+    expect(drop).toBe(false);
+    await time.advance(POOL_STATE_CACHE_MS);
+    expect(demands).toHaveLength(1);
+    // A cache-period read carries the count; a change right after it needs a timer, which is set again.
+    await view.refresh(time.clock.now());
+    expect(demands.at(-1)).toEqual({ source: view.source, held: 4 });
+    await time.advance(10);
+    view.setHeld(time.clock.now(), 7);
+    await time.advance(DEMAND_REPORT_MS * 2);
+    expect(demands.at(-1)).toEqual({ source: view.source, held: 7 });
+  });
 });

@@ -116,7 +116,8 @@ export class PoolView {
     if (!this.clock) return;
     // One timer, moved earlier when a change needs an earlier read than the repeat it waits for.
     const due = now + Math.max(wait, DEMAND_REPORT_MS / 5);
-    if (this.#trailingAt !== undefined && this.#trailingAt <= due) return;
+    // A timer that is overdue was lost (workerd drops a finished request's timers): it no longer counts.
+    if (this.#trailingAt !== undefined && this.#trailingAt <= due && this.#trailingAt >= now) return;
     this.#trailingAt = due;
     const clock = this.clock;
     const fire = () => {
