@@ -207,7 +207,7 @@ function poolTargets(r: Results): Target[] {
   const tw = r.twoWorkers;
   out.push({
     name: "Two Workers on one pool see the same scaling decision: the desired count each Worker's pool view holds",
-    rule: "equal in every sample but within 2 s of a change (1 s cache); decision above min",
+    rule: "both equal to the coordinator's in every sample but within 2 s of a change (1 s cache); decision above min",
     value: tw
       ? `equal in ${tw.agreed} of ${tw.compared} samples (${tw.compared - tw.agreed - tw.unexplained} within 2 s of a change, ${tw.unexplained} not); peak desired ${tw.peakDesired}; the second Worker (2 clients, its own decision ${maxOf(tw.samples.map((x) => x.second?.local))}) routed to more instances than its own load asked in ${tw.secondFollowedGlobal} of ${tw.samples.length} samples, answered by ${Object.keys(tw.second.byInstance).length} instances`
       : "n/a",

@@ -8,8 +8,8 @@
  * (`poolView()`: the coordinator decision that isolate holds, its own local decision, how many instances it routes
  * to) and the coordinator's decision (`poolState()`). The second Worker's own load asks for one instance; if it
  * routes to as many as the coordinator decided, it follows the global view, not its own.
- * Verdict: the two views hold the same `desired` in every sample, except within one cache period (plus a sampling
- * step) of a change of the coordinator's decision, and the decision rose above `min` at least once (else the check
+ * Verdict: the two views hold the coordinator's `desired` in every sample, except within one cache period (plus a
+ * sampling step) of a change of the coordinator's decision, and the decision rose above `min` at least once (else the check
  * says nothing). Bounded: fixed duration, every request has a timeout. Boundary: the `stepped` pool only; run after
  * pool-step (which leaves it back at min).
  */
@@ -56,7 +56,7 @@ export interface TwoWorkersResult {
   samples: ViewSample[];
   /** Samples where both views held a coordinator decision. */
   compared: number;
-  /** Of those, samples where both held the same `desired`. */
+  /** Of those, samples where both held the coordinator's `desired` (the same one). */
   agreed: number;
   /** Disagreements NOT within LAG_MS of a change of the coordinator's decision. */
   unexplained: number;
@@ -150,8 +150,12 @@ export async function twoWorkers(ctx: BenchContext, loadMs = 12_000): Promise<Tw
     if (s.coordinator && last !== undefined && s.coordinator.desired !== last) changes.push(s.t);
     if (s.coordinator) last = s.coordinator.desired;
   }
-  const both = samples.filter((s) => s.primary?.global && s.second?.global);
-  const disagree = both.filter((s) => s.primary?.global?.desired !== s.second?.global?.desired);
+  // Each view against the other AND against the coordinator: two views stuck on the same old decision must not pass.
+  const both = samples.filter((s) => s.primary?.global && s.second?.global && s.coordinator);
+  const disagree = both.filter(
+    (s) =>
+      s.primary?.global?.desired !== s.second?.global?.desired || s.second?.global?.desired !== s.coordinator?.desired,
+  );
   const unexplained = disagree.filter((s) => !changes.some((c) => c <= s.t + SAMPLE_MS && s.t - c <= LAG_MS));
   return {
     loadMs,
