@@ -24,8 +24,8 @@ export const POOL_STATE_CACHE_MS = 1_000;
 /** A cached global decision older than this is ignored (the coordinator could not be read for a while). */
 export const POOL_STATE_MAX_AGE_MS = 10_000;
 /**
- * A coordinator read that has not settled by then is given up (counted as a failed read), so the next call starts
- * another: workerd cancels the I/O a request started once that request is over, and a background read begun late
+ * A coordinator read that has not settled by then is given up by the next call (counted as a failed read), which
+ * starts another: workerd cancels the I/O a request started once that request is over, and a background read begun late
  * in one request can then hang forever, which would stop every later refresh of this isolate's view.
  */
 export const POOL_STATE_READ_TIMEOUT_MS = 2_000;
@@ -173,31 +173,22 @@ export class PoolView {
     };
   }
 
-  /** `read` or a rejection after `POOL_STATE_READ_TIMEOUT_MS` (without a clock: `read` as is). */
-  #bounded(read: Promise<PoolState>): Promise<PoolState> {
-    const clock = this.clock;
-    if (!clock) return read;
-    const timer = new AbortController();
-    const timeout = clock.sleep(POOL_STATE_READ_TIMEOUT_MS, timer.signal).then(() => {
-      throw new Error(`the pool coordinator did not answer within ${POOL_STATE_READ_TIMEOUT_MS} ms`);
-    });
-    timeout.catch(() => {});
-    return Promise.race([read, timeout]).finally(() => timer.abort());
-  }
-
   /** Reads the coordinator's state now (joins a read in flight). */
   refresh(now: number): Promise<void> {
-    if (this.#refreshing) return this.#refreshing;
+    // A read out for longer than POOL_STATE_READ_TIMEOUT_MS is given up here, on the next call, without a timer
+    // (workerd drops a finished request's timers too, so a timeout set beside the read could be lost with it).
+    if (this.#refreshing && now - this.#lastAttempt < POOL_STATE_READ_TIMEOUT_MS) return this.#refreshing;
+    if (this.#refreshing) this.#errors++;
     this.#lastAttempt = now;
     const held = this.#held;
     const hadReported = this.#reportedHeld;
     this.#reportedHeld = held;
-    const run = (async () => {
+    let run: Promise<void> | undefined;
+    run = (async () => {
       try {
-        const state = await this.#bounded(
-          this.read(held > 0 || hadReported > 0 ? { source: this.source, held } : undefined),
-        );
-        this.#global = { state, readAt: now };
+        const state = await this.read(held > 0 || hadReported > 0 ? { source: this.source, held } : undefined);
+        // A read given up and answering late never replaces a newer one.
+        if (!this.#global || this.#global.readAt <= now) this.#global = { state, readAt: now };
         try {
           this.onState?.(state);
         } catch {
@@ -208,7 +199,7 @@ export class PoolView {
         // Not received: report it again, unless nothing is held (the coordinator forgets a count within 2 s).
         this.#reportedHeld = held === 0 ? 0 : hadReported;
       } finally {
-        this.#refreshing = undefined;
+        if (this.#refreshing === run) this.#refreshing = undefined;
       }
       // Demand that changed while this read was out (or is still held) goes with the next one.
       if (this.clock) this.#reportDemand(this.clock.now());
