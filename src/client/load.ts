@@ -86,7 +86,7 @@ export class LoadTracker {
    * Counts one request to `instance` sent at `now`. The returned function ends it (once, however often it is
    * called) with the time its answer arrived and whether the attempt failed: `true` (it threw, a 5xx, a cold
    * start: a `FAILURE_PENALTY_MS` sample), `false` (answered), or `"cancelled"` (aborted before an answer, by its
-   * caller or because a hedge won: not the instance's fault, so no penalty; the time it went unanswered is only a
+   * caller or because a hedge won, or refused at its concurrency limit: not the instance's failure, so no penalty; the time it went unanswered is only a
    * lower bound of its latency, which may raise the estimate but never lower it).
    */
   begin(instance: string, now: number): (endedAt: number, failed: boolean | "cancelled") => void {

@@ -9,6 +9,7 @@ import { HEADERS } from "../protocol.js";
 import { fakeNamespace, type Script } from "./__fixtures__/fake-namespace.js";
 import { manualClock } from "./__fixtures__/manual-clock.js";
 import { createContainerContext } from "./context.js";
+import { FAILURE_PENALTY_MS, loadFor } from "./load.js";
 import { HEDGE_DEFAULTS } from "./pool-hedge.js";
 import type { CallEvent, ContainerSpec } from "./types.js";
 
@@ -50,6 +51,16 @@ describe("pool(): busy refusals", () => {
     expect(t.calls).toEqual([expect.objectContaining({ busyMoves: 1, attempts: 1, status: 200 })]);
     // No backoff: nothing slept.
     expect(t.pendingTimers()).toBe(0);
+  });
+
+  it("does not count a busy refusal as the instance's failure in the load view", async () => {
+    const t = setup((_r, instance, n) => (n === 1 ? busy() : new Response(instance)));
+    await t.api.pool({ attempts: 1 }).fetch("/jobs");
+    const [refused, served] = t.sent;
+    const load = loadFor(t.namespace);
+    // Refused at its limit before the app saw the request: as cheap as the instance that answered, not penalized.
+    expect(load.latency(refused!.instance, t.clock.now())).toBe(load.latency(served!.instance, t.clock.now()));
+    expect(load.cost(refused!.instance, t.clock.now())).toBeLessThan(FAILURE_PENALTY_MS);
   });
 
   it("tries every instance once when all are busy, then answers with the refusal", async () => {

@@ -102,12 +102,17 @@ export async function send(
     const hasNext = attempt < policy.attempts && prepared.replayable;
 
     let response: Response;
+    let refused = false;
     // Every attempt, whatever the route, feeds the load view `pool()` balances on.
     const done = ctx.load().begin(instance, ctx.clock.now());
     if (route.kind === "pool") route.track?.(1);
     try {
       response = await stub.fetch(prepared.build(instance, port));
-      done(ctx.clock.now(), response.status >= 500 || response.status === 429);
+      // A refusal at the concurrency limit is load, not failure: the request count already says how full the
+      // instance is, and a failure sample would make a healthy instance lose comparisons for seconds after it
+      // had a free slot again.
+      refused = matchResponseSignal(response)?.moveInstance === true;
+      done(ctx.clock.now(), refused ? "cancelled" : response.status >= 500 || response.status === 429);
       held?.settled(instance, { response });
     } catch (error) {
       // An abort is not the instance's failure: it ends the attempt without the failure penalty (load.ts).
@@ -153,12 +158,11 @@ export async function send(
     // An instance at its concurrency limit refused the request before the app saw it: move to another instance
     // at once, whatever the method, without spending an attempt (bounded: each other instance once).
     // Which code that is comes from the one catalog (`OBJECT_ERRORS[code].moveInstance`, via signals.ts).
-    const movesInstance = matchResponseSignal(response)?.moveInstance === true;
     // A held call that is refused (another isolate took the slot) goes back to the activator: held again.
     const holdAgain = held?.holding === true && busyMoves < HOLD_MAX_BUSY;
     if (
       route.kind === "pool" &&
-      movesInstance &&
+      refused &&
       (holdAgain || roundMoves < busyMoveBound(route)) &&
       prepared.replayable &&
       !prepared.signal?.aborted
@@ -184,7 +188,7 @@ export async function send(
       return response;
     }
     // Every instance refused busy: the next attempt (if any) waits a backoff and moves across the pool again.
-    allBusy = movesInstance;
+    allBusy = refused;
     roundMoves = 0;
     const signal = matchResponseSignal(response);
     const retry = hasNext && (await wantsRetry(route, { response, instance, attempt }, signal, idempotent)) === "retry";
