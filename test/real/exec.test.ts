@@ -73,7 +73,8 @@ describe.skipIf(beyondHttpSkipped)("exec (real containers)", () => {
     const ticker = "setInterval(() => require('fs').appendFileSync('/tmp/ticks', 'x'), 50)";
     const r = await app.fetch("/exec-abort/e4", {
       method: "POST",
-      body: JSON.stringify({ cmd: ["node", "-e", ticker], afterMs: 600 }),
+      // Long enough for node to start in the container and tick under load; the abort is what is tested.
+      body: JSON.stringify({ cmd: ["node", "-e", ticker], afterMs: 3_000 }),
     });
     expect(await r.json()).toEqual({ rejected: "aborted by the fixture" });
     const size = async () =>

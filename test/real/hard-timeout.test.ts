@@ -31,7 +31,8 @@ describe.skipIf(mediaAppSkipped)("hardTimeout", () => {
     // Never early: the run started after `requestedAt`, and Moorage rounds the due time up to the whole second the
     // platform library's scheduler keeps.
     expect((endedAt ?? 0) - requestedAt).toBeGreaterThanOrEqual(HARD_TIMEOUT_MS);
-    expect((endedAt ?? 0) - requestedAt).toBeLessThan(HARD_TIMEOUT_MS + 6_000);
+    // Bounded, with room for one polling round and a loaded 2-core machine: the point is that it ends, not how fast.
+    expect((endedAt ?? 0) - requestedAt).toBeLessThan(HARD_TIMEOUT_MS + 8_000);
     // Moorage logged why it stopped the run.
     expect(app.logs()).toMatch(/"event":"hard-timeout"[^\n]*"instance":"hard-busy"/);
   });

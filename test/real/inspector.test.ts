@@ -178,10 +178,11 @@ describe.skipIf(skipped)("inspector page (moorage dev, real containers, Chromium
     await expect.poll(() => row.getByText("healthy", { exact: true }).count(), { timeout: 15_000 }).toBe(1);
     // Run generation 1, and the cold start bar names its phases with durations.
     expect((await row.locator("td").nth(2).textContent())?.trim()).toBe("1");
-    const coldStart = (await row.getByRole("img").getAttribute("aria-label")) ?? "";
-    expect(coldStart).toMatch(/instance wait: \d+ ms/);
-    expect(coldStart).toMatch(/ports 8080, 9090: \d+ ms/);
-    expect(coldStart).toMatch(/readyOn: \d+ ms/);
+    // The instance wait comes from the engine watch, which polls Docker every second: wait for its phase.
+    const coldStart = async () => (await row.getByRole("img").getAttribute("aria-label")) ?? "";
+    await expect.poll(coldStart, { timeout: 15_000 }).toMatch(/instance wait: \d+ ms/);
+    expect(await coldStart()).toMatch(/ports 8080, 9090: \d+ ms/);
+    expect(await coldStart()).toMatch(/readyOn: \d+ ms/);
 
     // The timeline shows the start and ready events of that instance.
     const timeline = page.getByRole("list", { name: "lifecycle events" });

@@ -47,14 +47,17 @@ describe.skipIf(mediaAppSkipped)("routing", () => {
       expect((await c.json(`/thumbs/${bad}/poison`, { jsonBody: { mode: "5xx" } })).status).toBe(200);
     }
     try {
-      const attempts: number[] = [];
-      for (let i = 0; i < 8; i++) {
+      // Whichever instance the previous test left cheapest wins every pair it is in, so a call may skip the
+      // poisoned ones 2 times in 3: up to 40 calls until one fails over ((2/3)^40 ≈ 1e-7 to see none; 8 calls
+      // missed 1.3% of the time). Every call ends on the healthy instance, whatever it tried first.
+      let failedOver = false;
+      for (let i = 0; i < 40 && !failedOver; i++) {
         const r = await c.json<Thumb>("/thumbs/pool?w=96&attempts=3");
         expect(r.status).toBe(200);
         expect(decodeURIComponent(r.headers.get("moorage-instance") ?? "")).toBe("moorage:pool:2");
-        attempts.push(Number(r.headers.get("moorage-attempts")));
+        if (Number(r.headers.get("moorage-attempts")) > 1) failedOver = true;
       }
-      expect(Math.max(...attempts)).toBeGreaterThan(1);
+      expect(failedOver).toBe(true);
       // Without failover the application 5xx reaches the caller.
       const statuses = new Set<number>();
       for (let i = 0; i < 12; i++) statuses.add((await c.fetch("/thumbs?w=96")).status);

@@ -9,7 +9,11 @@ import { mediaAppSkipped, useMediaApp } from "../fixtures/real-media-app/suite.j
 const app = useMediaApp();
 const SLEEP_AFTER_MS = 4_000;
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const boot = async (id: string) => (await app.client.json<{ bootId: string }>(`/docs/${id}/info`)).body.bootId;
+const boot = async (id: string) => {
+  const r = await app.client.json<{ bootId: string }>(`/docs/${id}/info`);
+  expect(r.status, JSON.stringify(r.body)).toBe(200);
+  return r.body.bootId;
+};
 const stopped = (status: string) => status.startsWith("stopped");
 
 describe.skipIf(mediaAppSkipped)("sleepAfter", () => {
@@ -60,8 +64,9 @@ describe.skipIf(mediaAppSkipped)("sleepAfter", () => {
 
   test("renewActivityTimeout() keeps it awake without requests to the container", async () => {
     const first = await boot("sleep-renew");
-    for (let i = 0; i < 4; i++) {
-      await wait(2_000);
+    // A renewal every second, 8 s in all, against sleepAfter 4 s: a stall of up to 3 s in one round trip is fine.
+    for (let i = 0; i < 8; i++) {
+      await wait(1_000);
       expect((await app.client.json("/lifecycle/renderer/sleep-renew/renew", { method: "POST" })).status).toBe(200);
     }
     expect(stopped(await app.client.status("renderer", "sleep-renew"))).toBe(false);
